@@ -1,0 +1,97 @@
+/**
+ * HostUp object-storage API wire format (developer.hostup.se, /api/object-storage/*).
+ * Shared by the client and the emulator. Every success body is an envelope
+ * `{success, timestamp, requestId, data}`.
+ */
+import { z } from "zod";
+
+export function envelope<T extends z.ZodType>(data: T) {
+  return z.object({
+    success: z.literal(true),
+    timestamp: z.string().optional(),
+    requestId: z.string(),
+    data,
+  });
+}
+
+/** H1 request body. */
+export const KeyCreateRequest = z.object({ label: z.string() });
+export type KeyCreateRequest = z.infer<typeof KeyCreateRequest>;
+
+export const CreatedKey = z.object({
+  accessKey: z.string().min(1),
+  secretKey: z.string().min(1),
+  label: z.string(),
+});
+export type CreatedKey = z.infer<typeof CreatedKey>;
+
+/** H1 200 response: the only response that ever carries the secret. */
+export const KeyCreateResponse = envelope(z.object({ key: CreatedKey }));
+export type KeyCreateResponse = z.infer<typeof KeyCreateResponse>;
+
+/** H2 and H7 200 response. */
+export const DeletedResponse = envelope(z.object({ deleted: z.boolean() }));
+
+/** H3 service status. Only `provisioned` is required by the docs. */
+export const ServiceStatus = z.object({
+  provisioned: z.boolean(),
+  endpoint: z.string().optional(),
+  awsRegion: z.string().optional(),
+  region: z.string().optional(),
+  keyCount: z.number().optional(),
+  bucketCount: z.number().optional(),
+  pricing: z.object({ perGBHour: z.number() }).optional(),
+  tenant: z
+    .object({
+      id: z.string(),
+      displayName: z.string(),
+      createdAt: z.string(),
+      quotaMaxSizeGB: z.union([z.string(), z.number()]).optional(),
+      status: z.string().optional(),
+    })
+    .optional(),
+  usage: z.object({ numObjects: z.number(), sizeBytes: z.number() }).optional(),
+});
+export type ServiceStatus = z.infer<typeof ServiceStatus>;
+export const ServiceStatusResponse = envelope(ServiceStatus);
+
+export const Bucket = z.object({
+  name: z.string(),
+  sizeBytes: z.number(),
+  numObjects: z.number(),
+  created: z.string(),
+  owner: z.string().optional(),
+});
+export type Bucket = z.infer<typeof Bucket>;
+export const BucketCreateRequest = z.object({ name: z.string() });
+export const BucketResponse = envelope(z.object({ bucket: Bucket }));
+export const BucketListResponse = envelope(z.object({ buckets: z.array(Bucket) }));
+
+/** HostUp documents 3-63 chars of lowercase letters, numbers and hyphens. */
+export const bucketNamePattern = /^[a-z0-9-]{3,63}$/;
+
+/**
+ * Error body of /api/object-storage/* (shape (a)); the v2 API uses RFC 7807 (shape (b)).
+ * Which one the object-storage routes use for 401/403/404/429 is undocumented, so parse both.
+ */
+export const ErrorBody = z.union([
+  z.object({
+    code: z.string(),
+    error: z.string(),
+    message: z.string(),
+    requestId: z.string().optional(),
+    timestamp: z.string().optional(),
+  }),
+  z.object({
+    type: z.string().optional(),
+    title: z.string(),
+    status: z.number().optional(),
+    detail: z.string().optional(),
+    code: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+  }),
+]);
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const LAST_KEY_MESSAGE = "Cannot delete the last access key. Create a new key first.";
