@@ -1,0 +1,116 @@
+/**
+ * The dynamic provider's implementation, loaded at run time by the serialized shim with
+ * `require("pulumi-object-storage-keys/provider")`. Because state stores only the shim, upgrading
+ * this package changes what old state runs on refresh and destroy, so every function here must
+ * accept every older state shape.
+ *
+ * Contract with the engine (see node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js):
+ * secrets arrive as plaintext; `read` results replace stored outputs; an error carrying `id` and
+ * `properties` on create records the resource in state.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { ConfigurationError } from "../errors";
+import { checkInputs, containsUnknown, replaceOnChange, UNKNOWN, userInputs, type HostUpInputs, type NscaleInputs } from "./inputs";
+import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
+import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
+import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
+import type { KeyOutputs } from "./state";
+
+let stackConfig: ConfigSource | undefined;
+
+function environment(): Environment {
+  return { config: stackConfig, env: process.env };
+}
+
+export async function configure(req: { config: ConfigSource }): Promise<void> {
+  stackConfig = req.config;
+}
+
+export async function check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+  const outcome = checkInputs(olds ?? {}, news ?? {});
+  const failures = [...outcome.failures];
+  const cloud = outcome.inputs.cloud;
+  if (failures.length === 0 && (cloud === "nscale" || cloud === "hostup")) {
+    const e = environment();
+    const names = settingNames[cloud];
+    const override = outcome.inputs[names.credentialInput];
+    if (override !== UNKNOWN && resolveCredential(cloud, override as string | undefined, e) === undefined) {
+      failures.push({ property: names.credentialInput, reason: missingCredentialMessage(cloud) });
+    }
+    try {
+      resolveTiming(e);
+    } catch (err) {
+      if (!(err instanceof ConfigurationError)) throw err;
+      failures.push({ property: "cloud", reason: err.message });
+    }
+  }
+  return { inputs: outcome.inputs, failures };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * Pure (refresh calls it too). Compares user inputs only, never `__provider` or outputs, and
+ * always answers `changes` so the engine never falls back to its own diff.
+ */
+export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  const cloud = (olds.cloud ?? news.cloud) as "nscale" | "hostup";
+  if (olds.cloud !== news.cloud) return { changes: true, replaces: ["cloud"], deleteBeforeReplace: false };
+  const replaces = replaceOnChange[cloud].filter((k) => news[k] === UNKNOWN || !same(olds[k], news[k]));
+  const credential = settingNames[cloud].credentialInput;
+  const inPlace = [credential, "apiUrl"].filter((k) => !same(olds[k], news[k]));
+  return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+function asOutputs(props: Record<string, unknown>): KeyOutputs {
+  const { __provider: _ignored, ...rest } = props;
+  return rest as unknown as KeyOutputs;
+}
+
+export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  const checked = userInputs(inputs);
+  if (containsUnknown(checked)) throw new ConfigurationError("Inputs are still unknown at create time; this is a bug in the engine integration.");
+  const e = environment();
+  const result =
+    checked.cloud === "nscale"
+      ? await createNscaleKey(checked as unknown as NscaleInputs, inputs.__provider, e)
+      : await createHostUpKey(checked as unknown as HostUpInputs, e);
+  return { id: result.id, outs: result.outs };
+}
+
+export async function read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  const current = asOutputs(props ?? {});
+  const e = environment();
+  const refreshed = current.cloud === "nscale" ? await readNscaleKey(id, current, e) : await readHostUpKey(id, current);
+  // No id tells the engine the key is gone: refresh drops it and the next `up` recreates it.
+  return refreshed === undefined ? {} : { id, props: refreshed };
+}
+
+/**
+ * Only credential/API-URL overrides change in place (keys themselves are immutable), plus
+ * resuming a create that failed while waiting for provisioning. Always returns the full outputs:
+ * a partial result would wipe the stored secret.
+ */
+export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+  const previous = asOutputs(olds);
+  const inputs = userInputs(news);
+  const credential = settingNames[previous.cloud].credentialInput;
+  const next: Record<string, unknown> = { ...previous };
+  for (const k of [credential, "apiUrl"]) {
+    if (inputs[k] === undefined) delete next[k];
+    else next[k] = inputs[k];
+  }
+  let outs = next as unknown as KeyOutputs;
+  if (outs.cloud === "nscale") outs = await resumeNscaleKey(id, outs, environment());
+  return { outs };
+}
+
+async function deleteKey(id: string, props: Record<string, unknown>): Promise<void> {
+  const current = asOutputs(props);
+  const e = environment();
+  if (current.cloud === "nscale") await deleteNscaleKey(id, current, e);
+  else await deleteHostUpKey(id, current, e);
+}
+export { deleteKey as delete };

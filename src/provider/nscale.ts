@@ -1,0 +1,233 @@
+/**
+ * Nscale access-key lifecycle. Knows Pulumi's rules (what goes in state, partial creates,
+ * refresh semantics) and talks to Nscale only through NscaleClient.
+ */
+import { NscaleClient, s3EndpointFromDnsName } from "../clouds/nscale/client";
+import type { AccessKeyRead } from "../clouds/nscale/schemas";
+import { LifecycleError, PartialCreateError, ProviderApiError } from "../errors";
+import type { NscaleInputs } from "./inputs";
+import { pollUntil } from "./poll";
+import { requireCredential, resolveApiUrl, resolveNscaleRegion, resolveTiming, type Environment } from "./settings";
+import { compact, verifyAdoptedSecret, type KeyOutputs } from "./state";
+
+export function nscaleClient(e: Environment, from: { apiToken?: string; apiUrl?: string }): NscaleClient {
+  return new NscaleClient({
+    apiUrl: resolveApiUrl("nscale", from.apiUrl, e),
+    token: requireCredential("nscale", from.apiToken, e),
+  });
+}
+
+async function s3EndpointOf(client: NscaleClient, endpointId: string): Promise<string | undefined> {
+  const endpoint = await client.getEndpoint(endpointId);
+  const dns = endpoint.status.exposure?.public?.dnsName;
+  return dns ? s3EndpointFromDnsName(dns) : undefined;
+}
+
+function refreshFields(key: AccessKeyRead): Partial<KeyOutputs> {
+  return compact({
+    name: key.metadata.name,
+    description: key.metadata.description,
+    identityPolicy: key.spec.identityPolicy,
+    accessKeyId: key.spec.accessKeyId ?? undefined,
+    organizationId: key.metadata.organizationId,
+    projectId: key.metadata.projectId,
+    createdBy: key.metadata.createdBy,
+    provisioningStatus: key.metadata.provisioningStatus,
+    healthStatus: key.metadata.healthStatus,
+  });
+}
+
+/**
+ * Polls a freshly created key until it is provisioned. 404 right after create is Nscale's
+ * cache lag and means "keep polling", as do pending/provisioning/unknown.
+ */
+async function waitProvisioned(client: NscaleClient, e: Environment, endpointId: string, keyId: string) {
+  const timing = resolveTiming(e);
+  let last: AccessKeyRead | undefined;
+  const result = await pollUntil<AccessKeyRead>(
+    async () => {
+      const key = await client.getAccessKey(endpointId, keyId);
+      if (key === undefined) return { done: false };
+      last = key;
+      const s = key.metadata.provisioningStatus;
+      return s === "provisioned" || s === "error" || s === "deprovisioning" ? { done: true, value: key } : { done: false };
+    },
+    { initialIntervalMs: timing.pollIntervalMs, timeoutMs: timing.provisioningTimeoutMs },
+  );
+  if (result.timedOut) {
+    throw new LifecycleError(
+      `Nscale access key ${keyId} was created but is still ${last?.metadata.provisioningStatus ?? "not visible"} after ${timing.provisioningTimeoutMs / 1000} s. ` +
+        "It is recorded in state with its secret; run `pulumi up` again to resume waiting, or raise nscale:provisioningTimeoutSeconds.",
+    );
+  }
+  const key = result.value;
+  if (key.metadata.provisioningStatus !== "provisioned") {
+    throw new LifecycleError(
+      `Nscale access key ${keyId} was created but its provisioning ended in "${key.metadata.provisioningStatus}" (health "${key.metadata.healthStatus}"). ` +
+        "It is recorded in state so nothing is orphaned: run `pulumi destroy` (or `pulumi up --replace <urn>`) to delete it and try again; if it keeps failing, check the endpoint's identity policy and contact Nscale support.",
+    );
+  }
+  return key;
+}
+
+export async function createNscaleKey(
+  inputs: NscaleInputs,
+  providerBlob: unknown,
+  e: Environment,
+): Promise<{ id: string; outs: KeyOutputs }> {
+  const client = nscaleClient(e, inputs);
+  const common = {
+    cloud: "nscale" as const,
+    resourceName: inputs.resourceName,
+    endpointId: inputs.endpointId,
+    rotationTrigger: inputs.rotationTrigger,
+    apiUrl: inputs.apiUrl,
+    apiToken: inputs.apiToken,
+    region: resolveNscaleRegion(e),
+  };
+
+  if (inputs.adopt) return adoptNscaleKey(client, inputs, common);
+
+  let created;
+  try {
+    created = await client.createAccessKey(inputs.endpointId, {
+      metadata: compact({ name: inputs.name, description: inputs.description }),
+      spec: { identityPolicy: inputs.identityPolicy },
+    });
+  } catch (err) {
+    if (err instanceof ProviderApiError && err.outcomeUnknown) {
+      throw await reconcileAmbiguousCreate(client, inputs, err);
+    }
+    throw err;
+  }
+
+  // From here on the key exists and its secret is in hand: any failure must record it in state.
+  const id = created.metadata.id;
+  let outs: KeyOutputs = compact({
+    ...common,
+    keyId: id,
+    accessKeyId: created.spec.accessKeyId,
+    secretAccessKey: created.spec.secret,
+    s3Endpoint: "",
+    createdAt: created.metadata.creationTime,
+    name: created.metadata.name,
+    description: created.metadata.description,
+    identityPolicy: created.spec.identityPolicy,
+    organizationId: created.metadata.organizationId,
+    projectId: created.metadata.projectId,
+    createdBy: created.metadata.createdBy,
+    provisioningStatus: created.metadata.provisioningStatus,
+    healthStatus: created.metadata.healthStatus,
+  });
+  try {
+    outs.s3Endpoint = (await s3EndpointOf(client, inputs.endpointId)) ?? "";
+    const key = await waitProvisioned(client, e, inputs.endpointId, id);
+    outs = { ...outs, ...refreshFields(key) };
+    return { id, outs };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new PartialCreateError(message, id, { ...outs, __provider: providerBlob });
+  }
+}
+
+/**
+ * The create request may or may not have reached Nscale. A key without its secret is useless and
+ * invisible to state, so find it by its (unique) name and delete it, then fail clearly.
+ */
+async function reconcileAmbiguousCreate(client: NscaleClient, inputs: NscaleInputs, cause: ProviderApiError): Promise<Error> {
+  let found: AccessKeyRead | undefined;
+  try {
+    const keys = await client.listAccessKeys(inputs.endpointId);
+    found = keys.find((k) => k.metadata.name === inputs.name && k.metadata.provisioningStatus !== "deprovisioning");
+  } catch (listErr) {
+    return new LifecycleError(
+      `${cause.message} The create may have succeeded, and listing keys to check failed too (${(listErr as Error).message}). ` +
+        `Look for an access key named "${inputs.name}" on endpoint ${inputs.endpointId} and delete it if present, then run \`pulumi up\` again.`,
+    );
+  }
+  if (!found) {
+    return new LifecycleError(`${cause.message} No key named "${inputs.name}" exists on the endpoint, so nothing was left behind; run \`pulumi up\` again.`);
+  }
+  try {
+    await client.deleteAccessKey(inputs.endpointId, found.metadata.id);
+  } catch (delErr) {
+    return new LifecycleError(
+      `${cause.message} The key "${inputs.name}" (${found.metadata.id}) was created but its secret was lost with the response, and deleting it failed (${(delErr as Error).message}). ` +
+        `Delete it in the Nscale console or with DELETE /api/v1/objectstorageendpoints/${inputs.endpointId}/accesskeys/${found.metadata.id}, then run \`pulumi up\` again.`,
+    );
+  }
+  return new LifecycleError(
+    `${cause.message} The key "${inputs.name}" was created but its one-time secret was lost with the response, so it was deleted again (id ${found.metadata.id}); nothing was left behind. Run \`pulumi up\` again.`,
+  );
+}
+
+async function adoptNscaleKey(
+  client: NscaleClient,
+  inputs: NscaleInputs,
+  common: Partial<KeyOutputs>,
+): Promise<{ id: string; outs: KeyOutputs }> {
+  const adopt = inputs.adopt!;
+  const key = await client.getAccessKey(inputs.endpointId, adopt.keyId);
+  if (!key || key.metadata.provisioningStatus === "deprovisioning") {
+    throw new LifecycleError(
+      `adopt.keyId: no access key ${adopt.keyId} exists on Nscale endpoint ${inputs.endpointId}. Check the ID (metadata.id of the key, a UUID) or remove \`adopt\` to create a new key.`,
+    );
+  }
+  const s3Endpoint = (await s3EndpointOf(client, inputs.endpointId)) ?? "";
+  const outs: KeyOutputs = compact({
+    ...(common as KeyOutputs),
+    ...refreshFields(key),
+    keyId: key.metadata.id,
+    accessKeyId: key.spec.accessKeyId ?? "",
+    secretAccessKey: adopt.secretAccessKey ?? "",
+    s3Endpoint,
+    createdAt: key.metadata.creationTime,
+    adopted: true,
+    adopt: adopt,
+  });
+  await verifyAdoptedSecret(outs, outs.region ?? "us-east-1");
+  return { id: key.metadata.id, outs };
+}
+
+
+export async function readNscaleKey(id: string, props: KeyOutputs, e: Environment): Promise<KeyOutputs | undefined> {
+  const client = nscaleClient(e, props);
+  const key = await client.getAccessKey(props.endpointId!, id);
+  if (key === undefined || key.metadata.provisioningStatus === "deprovisioning") return undefined;
+  // Never replace or blank the secret: the API cannot return it again.
+  return { ...props, ...refreshFields(key), secretAccessKey: props.secretAccessKey };
+}
+
+/** After a partial create, `up` calls update: resume waiting for provisioning. */
+export async function resumeNscaleKey(id: string, props: KeyOutputs, e: Environment): Promise<KeyOutputs> {
+  if (props.provisioningStatus === "provisioned" && props.s3Endpoint) return props;
+  const client = nscaleClient(e, props);
+  const s3Endpoint = props.s3Endpoint || ((await s3EndpointOf(client, props.endpointId!)) ?? "");
+  const key = await waitProvisioned(client, e, props.endpointId!, id);
+  return { ...props, ...refreshFields(key), s3Endpoint };
+}
+
+export async function deleteNscaleKey(id: string, props: KeyOutputs, e: Environment): Promise<void> {
+  const client = nscaleClient(e, props);
+  const endpointId = props.endpointId!;
+  if ((await client.deleteAccessKey(endpointId, id)) === "gone") return;
+  const timing = resolveTiming(e);
+  const result = await pollUntil<AccessKeyRead | undefined>(
+    async () => {
+      const key = await client.getAccessKey(endpointId, id);
+      if (key === undefined) return { done: true, value: undefined };
+      return key.metadata.provisioningStatus === "error" ? { done: true, value: key } : { done: false };
+    },
+    { initialIntervalMs: timing.pollIntervalMs, timeoutMs: timing.provisioningTimeoutMs },
+  );
+  if (result.timedOut) {
+    throw new LifecycleError(
+      `Nscale accepted the deletion of access key ${id} but it still exists after ${timing.provisioningTimeoutMs / 1000} s. It stays in state; run the command again to keep waiting.`,
+    );
+  }
+  if (result.value) {
+    throw new LifecycleError(
+      `Deleting Nscale access key ${id} failed: its status became "error". It stays in state; retry, and contact Nscale support if it persists.`,
+    );
+  }
+}
