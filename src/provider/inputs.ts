@@ -147,7 +147,7 @@ export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input
     const property = issue.path.map(String).join(".") || "(inputs)";
     const top = String(issue.path[0] ?? "");
     const missing = issue.path.length > 0 && input[top] === undefined;
-    const reason = missing && issue.path.length === 1 ? requiredMessage(cloud, top) : unionMessage(issue);
+    const reason = missing && issue.path.length === 1 ? requiredMessage(cloud, top) : unionMessage(issue, input);
     failures.push({ property, reason });
   }
   // zod reports one issue per union branch; keep the first per property.
@@ -155,12 +155,29 @@ export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input
   return failures.filter((f) => (seen.has(f.property) ? false : (seen.add(f.property), true)));
 }
 
-function unionMessage(issue: z.core.$ZodIssue): string {
+function describeType(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(input: Record<string, unknown>, path: PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function unionMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>, base: PropertyKey[] = []): string {
   if (issue.code === "invalid_union") {
     for (const branch of issue.errors) {
       const specific = branch.find((i) => !(i.code === "invalid_value"));
-      if (specific) return specific.message;
+      if (specific) return unionMessage(specific, input, [...base, ...issue.path]);
     }
+  }
+  if (issue.code === "unrecognized_keys") {
+    return `has unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}; allowed: keyId, secretAccessKey`;
+  }
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
+    const got = valueAt(input, [...base, ...issue.path]);
+    return got === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}, got ${describeType(got)}`;
   }
   return issue.message;
 }

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { check, diff } from "../../src/provider/index";
+import { checkInputs, generateName, nameBase, UNKNOWN } from "../../src/provider/inputs";
+
+const nscale = {
+  cloud: "nscale",
+  resourceName: "admin",
+  endpointId: "a64f9269-36e0-4312-b8d1-52d93d569b7b",
+  identityPolicy: "bucket-admin",
+  name: "bucket-admin-key",
+  __provider: "exports.handler = ...",
+};
+const hostup = { cloud: "hostup", resourceName: "app", label: "Example Label", __provider: "x" };
+
+type Case = [string, Record<string, unknown>, string, RegExp];
+
+const invalid: Case[] = [
+  ["cloud missing", { resourceName: "a" }, "cloud", /required.*"nscale", "hostup"/],
+  ["cloud unknown", { ...nscale, cloud: "aws" }, "cloud", /must be one of.*got "aws"/],
+  ["cloud wrong type", { ...nscale, cloud: 3 }, "cloud", /must be one of/],
+  ["endpointId missing", { ...nscale, endpointId: undefined }, "endpointId", /required.*UUID/],
+  ["endpointId empty", { ...nscale, endpointId: "" }, "endpointId", /must not be empty/],
+  ["endpointId too long", { ...nscale, endpointId: "a".repeat(64) }, "endpointId", /at most 63/],
+  ["endpointId uppercase", { ...nscale, endpointId: "A64F9269" }, "endpointId", /lowercase/],
+  ["endpointId not a string", { ...nscale, endpointId: 42 }, "endpointId", /must be a string, got number 42/],
+  ["endpointId trailing hyphen", { ...nscale, endpointId: "abc-" }, "endpointId", /lowercase letters, digits and hyphens/],
+  ["identityPolicy missing", { ...nscale, identityPolicy: undefined }, "identityPolicy", /required.*bucket-admin/],
+  ["identityPolicy empty", { ...nscale, identityPolicy: "" }, "identityPolicy", /must name an identity policy/],
+  ["identityPolicy too long", { ...nscale, identityPolicy: "p".repeat(65) }, "identityPolicy", /at most 64/],
+  ["name uppercase", { ...nscale, name: "Bucket-Admin" }, "name", /lowercase letter/],
+  ["name starts with digit", { ...nscale, name: "1key" }, "name", /start with a lowercase letter/],
+  ["name ends with hyphen", { ...nscale, name: "key-" }, "name", /not end with a hyphen/],
+  ["name underscore", { ...nscale, name: "my_key" }, "name", /hyphens/],
+  ["name dot", { ...nscale, name: "my.key" }, "name", /hyphens/],
+  ["name too long", { ...nscale, name: `k${"a".repeat(63)}` }, "name", /at most 63/],
+  ["name empty", { ...nscale, name: "" }, "name", /lowercase letter/],
+  ["description too long", { ...nscale, description: "d".repeat(1025) }, "description", /at most 1024/],
+  ["description not string", { ...nscale, description: 5 }, "description", /must be a string, got number 5/],
+  ["rotationTrigger number", { ...nscale, rotationTrigger: 2026 }, "rotationTrigger", /must be a string/],
+  ["rotationTrigger too long", { ...hostup, rotationTrigger: "x".repeat(257) }, "rotationTrigger", /at most 256/],
+  ["apiUrl not a URL", { ...nscale, apiUrl: "storage.example.com" }, "apiUrl", /absolute http\(s\) URL/],
+  ["apiUrl ftp", { ...hostup, apiUrl: "ftp://x" }, "apiUrl", /absolute http\(s\) URL/],
+  ["apiToken empty", { ...nscale, apiToken: "" }, "apiToken", /must not be empty/],
+  ["apiToken number", { ...nscale, apiToken: 12 }, "apiToken", /must be a string/],
+  ["apiKey empty", { ...hostup, apiKey: "" }, "apiKey", /must not be empty/],
+  ["unknown field typo", { ...nscale, endpointID: "x" }, "endpointID", /Did you mean `endpointId`/],
+  ["unknown field on hostup", { ...hostup, identityPolicy: "x" }, "identityPolicy", /not a property of an hostup access key/],
+  ["nscale field on hostup", { ...hostup, endpointId: "x" }, "endpointId", /Valid properties: cloud, label/],
+  ["label on nscale", { ...nscale, label: "x" }, "label", /not a property of an nscale/],
+  ["label blank", { ...hostup, label: "   " }, "label", /must not be empty or blank/],
+  ["label too long", { ...hostup, label: "l".repeat(65) }, "label", /at most 64/],
+  ["label not string", { ...hostup, label: true }, "label", /must be a string, got boolean true/],
+  ["apiKey on nscale", { ...nscale, apiKey: "k" }, "apiKey", /Did you mean|not a property/],
+  ["adopt without keyId", { ...nscale, adopt: {} }, "adopt.keyId", /is required \(a string\)/],
+  ["adopt unknown field", { ...hostup, adopt: { keyId: "AK", secret: "s" } }, "adopt", /unknown field\(s\) `secret`; allowed: keyId, secretAccessKey/],
+  ["adopt wrong type", { ...hostup, adopt: "AK" }, "adopt", /must be an object/],
+];
+
+describe("check rejects invalid inputs with the property named", () => {
+  it("has at least 30 cases", () => expect(invalid.length).toBeGreaterThanOrEqual(30));
+
+  it.each(invalid)("%s", (_title, news, property, reason) => {
+    const { failures } = checkInputs({}, news);
+    const failure = failures.find((f) => f.property === property);
+    expect(failure, JSON.stringify(failures)).toBeDefined();
+    expect(failure!.reason).toMatch(reason);
+  });
+});
+
+describe("check accepts valid inputs", () => {
+  it("accepts the documented Nscale example and strips __provider", () => {
+    const { inputs, failures } = checkInputs({}, nscale);
+    expect(failures).toEqual([]);
+    expect(inputs).not.toHaveProperty("__provider");
+    expect(inputs).toMatchObject({ name: "bucket-admin-key", identityPolicy: "bucket-admin" });
+  });
+
+  it("lets preview-time unknowns through format rules", () => {
+    const { failures } = checkInputs({}, { ...nscale, endpointId: UNKNOWN, name: UNKNOWN, identityPolicy: UNKNOWN });
+    expect(failures).toEqual([]);
+  });
+
+  it("derives a unique name from the resource name and keeps it on later checks", () => {
+    const first = checkInputs({}, { ...nscale, name: undefined, resourceName: "My_App Key" });
+    expect(first.failures).toEqual([]);
+    expect(first.inputs.name).toMatch(/^my-app-key-[a-z0-9]{7}$/);
+    const again = checkInputs(first.inputs, { ...nscale, name: undefined, resourceName: "My_App Key" });
+    expect(again.inputs.name).toBe(first.inputs.name);
+    const replaced = checkInputs({}, { ...nscale, name: undefined, resourceName: "My_App Key" });
+    expect(replaced.inputs.name).not.toBe(first.inputs.name);
+  });
+
+  it("derives HostUp labels the same way", () => {
+    const { inputs } = checkInputs({}, { cloud: "hostup", resourceName: "app" });
+    expect(inputs.label).toMatch(/^app-[a-z0-9]{7}$/);
+  });
+
+  it("makes valid Nscale names from awkward resource names", () => {
+    for (const n of ["123", "---", "Ä", "x".repeat(200), "a--b"]) {
+      expect(generateName(n)).toMatch(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/);
+      expect(nameBase(n).length).toBeLessThanOrEqual(55);
+    }
+  });
+});
+
+describe("check reports a missing credential at preview", () => {
+  it("names every way to set the Nscale token", async () => {
+    const saved = { ...process.env };
+    delete process.env.NSCALE_API_TOKEN;
+    delete process.env.NSCALE_SERVICE_TOKEN;
+    try {
+      const { failures } = await check({}, nscale);
+      expect(failures).toHaveLength(1);
+      expect(failures![0]!.property).toBe("apiToken");
+      expect(failures![0]!.reason).toMatch(/apiToken.*pulumi config set --secret nscale:apiToken.*NSCALE_API_TOKEN or NSCALE_SERVICE_TOKEN/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("accepts the token from the environment", async () => {
+    const saved = { ...process.env };
+    process.env.NSCALE_SERVICE_TOKEN = "t";
+    try {
+      expect((await check({}, nscale)).failures).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
+describe("diff", () => {
+  const olds = { ...nscale, keyId: "k", secretAccessKey: "s", provisioningStatus: "provisioned", __provider: "old shim" };
+
+  type DiffCase = [string, Record<string, unknown>, boolean, string[]];
+  const cases: DiffCase[] = [
+    ["no change (only outputs and __provider differ)", { ...nscale, __provider: "new shim" }, false, []],
+    ["identity policy", { ...nscale, identityPolicy: "bucket-readonly" }, true, ["identityPolicy"]],
+    ["name", { ...nscale, name: "other" }, true, ["name"]],
+    ["description", { ...nscale, description: "new" }, true, ["description"]],
+    ["endpoint", { ...nscale, endpointId: "b" }, true, ["endpointId"]],
+    ["rotation trigger", { ...nscale, rotationTrigger: "2026-12" }, true, ["rotationTrigger"]],
+    ["unknown at preview", { ...nscale, identityPolicy: UNKNOWN }, true, ["identityPolicy"]],
+    ["token override changes in place", { ...nscale, apiToken: "t2" }, true, []],
+    ["api URL changes in place", { ...nscale, apiUrl: "http://x" }, true, []],
+  ];
+
+  it.each(cases)("%s", async (_t, news, changes, replaces) => {
+    const result = await diff("k", olds, news);
+    expect(result.changes).toBe(changes);
+    expect(result.replaces).toEqual(replaces);
+    expect(result.deleteBeforeReplace).toBe(false);
+  });
+
+  it("replaces on a HostUp label change", async () => {
+    const r = await diff("AK", { ...hostup, keyId: "AK" }, { ...hostup, label: "new" });
+    expect(r).toMatchObject({ changes: true, replaces: ["label"] });
+  });
+});
