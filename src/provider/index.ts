@@ -15,6 +15,7 @@ import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
 import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
 import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
 import type { KeyOutputs } from "./state";
+import { checkBucket, createBucket, deleteBucket, diffBucket, readBucket, type BucketInputs, type BucketOutputs } from "./bucket";
 
 let stackConfig: ConfigSource | undefined;
 
@@ -114,3 +115,28 @@ async function deleteKey(id: string, props: Record<string, unknown>): Promise<vo
   else await deleteHostUpKey(id, current, e);
 }
 export { deleteKey as delete };
+
+/** The bucket resource's lifecycle, reached by its own shim through the same entry point. */
+export const bucket = {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    return checkBucket(olds ?? {}, news ?? {}, environment());
+  },
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    return diffBucket(olds, news);
+  },
+  async create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+    return createBucket(userInputs(inputs) as unknown as BucketInputs, environment());
+  },
+  async read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+    const current = userInputs(props) as unknown as BucketOutputs;
+    const refreshed = await readBucket(id, current, environment());
+    return refreshed === undefined ? {} : { id, props: refreshed };
+  },
+  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+    const previous = userInputs(olds);
+    return { outs: { ...previous, ...userInputs(news), createdAt: previous.createdAt } };
+  },
+  async delete(id: string, props: Record<string, unknown>): Promise<void> {
+    await deleteBucket(id, userInputs(props) as unknown as BucketOutputs, environment());
+  },
+};
