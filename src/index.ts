@@ -10,3 +10,4 @@ export {
 export { ProviderApiError, ConfigurationError, LifecycleError, PartialCreateError } from "./errors";
 export { S3Client, probeKey, type S3Credentials } from "./s3/client";
 export { DEFAULT_HOSTUP_API_URL, DEFAULT_NSCALE_API_URL } from "./provider/settings";
+export { ObjectStorageBucket, bucketProvider, type ObjectStorageBucketArgs } from "./bucket";
