@@ -1,0 +1,218 @@
+/**
+ * The provider's lifecycle methods called directly (as the dynamic-provider host calls them)
+ * against the emulator: partial creates recorded, nothing orphaned, secrets never lost on refresh.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator } from "../../src/emulator";
+import { LifecycleError, PartialCreateError, ProviderApiError } from "../../src/errors";
+import * as provider from "../../src/provider";
+
+let emu: Emulator;
+const SHIM = "exports.handler = () => shim;";
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  Object.assign(process.env, {
+    NSCALE_API_URL: emu.nscaleApiUrl,
+    NSCALE_API_TOKEN: emu.nscaleToken,
+    HOSTUP_API_URL: emu.hostupApiUrl,
+    HOSTUP_API_KEY: emu.hostupApiKey,
+    NSCALE_POLL_INTERVAL_MS: "10",
+    NSCALE_PROVISIONING_TIMEOUT_SECONDS: "5",
+  });
+  await provider.configure({ config: { get: () => undefined } });
+});
+afterAll(async () => {
+  process.env = savedEnv;
+  await emu.close();
+});
+beforeEach(() => {
+  emu.reset();
+  emu.clearFaults();
+  emu.configure?.({ nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } });
+});
+
+async function checked(news: Record<string, unknown>) {
+  const r = await provider.check({}, { ...news, __provider: SHIM });
+  expect(r.failures).toEqual([]);
+  return { ...(r.inputs as Record<string, unknown>), __provider: SHIM };
+}
+const nscaleKey = (extra: Record<string, unknown> = {}) =>
+  checked({ cloud: "nscale", resourceName: "admin", endpointId: emu.endpointId, identityPolicy: "bucket-admin", ...extra });
+const hostupKey = (extra: Record<string, unknown> = {}) => checked({ cloud: "hostup", resourceName: "app", ...extra });
+
+const ourNscaleKeys = () => emu.inspect().nscale.keys.filter((k) => !k.deleting);
+
+describe("Nscale lifecycle", () => {
+  it("create waits for provisioning and returns every output", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    expect(outs).toMatchObject({
+      cloud: "nscale",
+      keyId: id,
+      provisioningStatus: "provisioned",
+      healthStatus: "healthy",
+      identityPolicy: "bucket-admin",
+      s3Endpoint: emu.s3Url,
+      organizationId: expect.any(String),
+      projectId: expect.any(String),
+      createdBy: expect.any(String),
+      createdAt: expect.any(String),
+    });
+    expect(outs.secretAccessKey).toBe(emu.secretFor(outs.accessKeyId));
+    expect(outs).not.toHaveProperty("__provider");
+  });
+
+  it("keeps polling through 404s right after create (cache lag)", async () => {
+    emu.configure?.({ nscale: { notFoundGetsAfterCreate: 3, pollsUntilProvisioned: 2 } });
+    const { outs } = await provider.create(await nscaleKey());
+    expect(outs.provisioningStatus).toBe("provisioned");
+  });
+
+  it("records a key whose provisioning ends in error, with its secret and __provider", async () => {
+    emu.failNextNscaleProvisioning();
+    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartialCreateError);
+    const partial = err as PartialCreateError;
+    expect(partial.message).toMatch(/provisioning ended in "error".*recorded in state.*pulumi destroy/);
+    expect(partial.id).toBe(ourNscaleKeys()[0]!.id);
+    expect(partial.properties.__provider).toBe(SHIM);
+    expect(partial.properties.secretAccessKey).toBe(emu.secretFor(partial.properties.accessKeyId as string));
+    // The recorded state can be destroyed.
+    await provider.delete(partial.id, partial.properties);
+    expect(ourNscaleKeys()).toHaveLength(0);
+  });
+
+  it("records a key whose provisioning times out", async () => {
+    emu.configure?.({ nscale: { pollsUntilProvisioned: 1_000_000 } });
+    process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = "0.3";
+    try {
+      const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PartialCreateError);
+      expect((err as Error).message).toMatch(/still (provisioning|pending) after 0.3 s/);
+      // The next `up` resumes through update once provisioning completes.
+      const partial = err as PartialCreateError;
+      emu.setNscaleKeyStatus(partial.id, "provisioned");
+      const { outs } = await provider.update(partial.id, partial.properties, await nscaleKey());
+      expect(outs).toMatchObject({ provisioningStatus: "provisioned", secretAccessKey: partial.properties.secretAccessKey });
+    } finally {
+      process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = "5";
+    }
+  });
+
+  it("reconciles a create whose response was lost: deletes the secretless key by name and says so", async () => {
+    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "dropAfterCommit" } });
+    const inputs = await nscaleKey();
+    const err = await provider.create(inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LifecycleError);
+    expect((err as Error).message).toMatch(new RegExp(`"${inputs.name}" was created but its one-time secret was lost.*deleted again`));
+    expect(ourNscaleKeys()).toHaveLength(0);
+  });
+
+  it("reports a create that never reached the server as leaving nothing behind", async () => {
+    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "reset" } });
+    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/nothing was left behind/);
+    expect(ourNscaleKeys()).toHaveLength(0);
+  });
+
+  it("refresh keeps the secret, updates statuses, and drops a key deleted out of band", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    const refreshed = await provider.read(id, { ...outs, __provider: SHIM });
+    expect(refreshed.id).toBe(id);
+    expect(refreshed.props).toMatchObject({ secretAccessKey: outs.secretAccessKey, healthStatus: "healthy" });
+    emu.deleteOutOfBand("nscale", id);
+    expect(await provider.read(id, { ...outs, __provider: SHIM })).toEqual({});
+  });
+
+  it("refresh fails on errors other than 404 and never counts them as deleted", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    emu.injectFault({ cloud: "nscale", method: "GET", times: Infinity, action: { kind: "status", status: 500 } });
+    await expect(provider.read(id, outs)).rejects.toBeInstanceOf(ProviderApiError);
+    emu.clearFaults();
+    emu.injectFault({ cloud: "nscale", method: "GET", action: { kind: "status", status: 403 } });
+    await expect(provider.read(id, outs)).rejects.toThrow(/HTTP 403/);
+  });
+
+  it("delete waits until the key is gone and treats 404 as success", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    await provider.delete(id, outs);
+    expect(emu.inspect().nscale.keys).toHaveLength(0);
+    await provider.delete(id, outs); // already gone
+  });
+
+  it("uses the per-resource token override, not the environment", async () => {
+    const inputs = await nscaleKey({ apiToken: "wrong-override" });
+    await expect(provider.create(inputs)).rejects.toThrow(/HTTP 401.*nscale:apiToken/);
+  });
+
+  it("adopts an existing key instead of creating one", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    const adopted = await provider.create(
+      await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: outs.secretAccessKey } }),
+    );
+    expect(adopted.id).toBe(id);
+    expect(adopted.outs).toMatchObject({ adopted: true, accessKeyId: outs.accessKeyId, secretAccessKey: outs.secretAccessKey });
+    expect(ourNscaleKeys()).toHaveLength(1);
+    await expect(provider.create(await nscaleKey({ adopt: { keyId: id, secretAccessKey: "wrong" } }))).rejects.toThrow(
+      /adopt.secretAccessKey does not work.*SignatureDoesNotMatch/,
+    );
+    await expect(provider.create(await nscaleKey({ adopt: { keyId: "00000000-0000-0000-0000-000000000000" } }))).rejects.toThrow(
+      /adopt.keyId: no access key/,
+    );
+  });
+});
+
+describe("HostUp lifecycle", () => {
+  it("create returns the key with the service's S3 endpoint and region", async () => {
+    const { id, outs } = await provider.create(await hostupKey({ label: "Example Label" }));
+    expect(outs).toMatchObject({ cloud: "hostup", keyId: id, accessKeyId: id, label: "Example Label", s3Endpoint: emu.s3Url, region: "eu-north-1" });
+    expect(outs.secretAccessKey).toBe(emu.secretFor(id));
+  });
+
+  it("fails fast, creating nothing, when object storage is not provisioned", async () => {
+    emu.configure?.({ hostup: { provisioned: false } });
+    const before = emu.inspect().hostup.keys.length;
+    try {
+      await expect(provider.create(await hostupKey())).rejects.toThrow(/not provisioned.*Activate object storage/);
+      expect(emu.inspect().hostup.keys).toHaveLength(before);
+    } finally {
+      emu.configure?.({ hostup: { provisioned: true } });
+    }
+  });
+
+  it("refresh probes S3 with the key: alive keeps state, InvalidAccessKeyId drops it", async () => {
+    const { id, outs } = await provider.create(await hostupKey());
+    expect((await provider.read(id, outs)).props).toEqual(outs);
+    emu.deleteOutOfBand("hostup", id);
+    expect(await provider.read(id, outs)).toEqual({});
+  });
+
+  it("refresh fails (never drops state) when the secret does not match or S3 errors", async () => {
+    const { id, outs } = await provider.create(await hostupKey());
+    await expect(provider.read(id, { ...outs, secretAccessKey: "tampered" })).rejects.toThrow(/SignatureDoesNotMatch.*State was left unchanged/);
+    emu.injectFault({ cloud: "s3", action: { kind: "status", status: 503 } });
+    await expect(provider.read(id, outs)).rejects.toThrow(/503/);
+  });
+
+  it("explains the last-key rule on delete and keeps the key", async () => {
+    for (const k of emu.inspect().hostup.keys) emu.deleteOutOfBand("hostup", k.accessKey);
+    const { id, outs } = await provider.create(await hostupKey());
+    await expect(provider.delete(id, outs)).rejects.toThrow(/Cannot delete the last access key.*Create another key first/);
+    expect(emu.inspect().hostup.keys.map((k) => k.accessKey)).toEqual([id]);
+  });
+
+  it("an ambiguous create names the label to clean up", async () => {
+    emu.injectFault({ cloud: "hostup", method: "POST", action: { kind: "dropAfterCommit" } });
+    const inputs = await hostupKey({ label: "ci-key" });
+    await expect(provider.create(inputs)).rejects.toThrow(/labelled "ci-key".*dashboard.*DELETE \/api\/object-storage\/keys/);
+  });
+});
+
+describe("update", () => {
+  it("returns the full outputs (never wiping the secret) when only the token override changes", async () => {
+    const { id, outs } = await provider.create(await hostupKey());
+    const { outs: next } = await provider.update(id, { ...outs, __provider: SHIM }, { ...(await hostupKey()), apiKey: emu.hostupApiKey });
+    expect(next).toMatchObject({ ...outs, apiKey: emu.hostupApiKey });
+  });
+});
