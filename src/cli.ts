@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/** `pulumi-object-storage-keys emulator`: runs the local Nscale + HostUp + S3 emulator. */
+import { parseArgs } from "node:util";
+import { startEmulator, type Emulator } from "./emulator";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./version";
+
+const USAGE = `Usage: ${PACKAGE_NAME} <command> [options]
+
+Commands:
+  emulator    Run a local emulator of the Nscale and HostUp object-storage APIs,
+              plus a minimal S3 endpoint that accepts the keys they issue.
+
+Options for "emulator":
+  --port <n>      Control-plane port for both APIs (default 8080; 0 = random)
+  --s3-port <n>   S3 port (default 0 = random)
+  --host <addr>   Interface to listen on (default 127.0.0.1)
+  --quiet         Do not print one line per request
+
+  -h, --help      Show this help
+  -v, --version   Show the version
+
+State is in memory and lost on exit. Stop with Ctrl-C.`;
+
+function parsePort(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${name} must be a port number (0-65535)`);
+  return port;
+}
+
+class UsageError extends Error {}
+
+function banner(emu: Emulator): string {
+  return [
+    `${PACKAGE_NAME} emulator ${PACKAGE_VERSION}`,
+    ``,
+    `  Nscale API   ${emu.nscaleApiUrl}   (Bearer token: ${emu.nscaleToken}; read-only: emulator-nscale-readonly)`,
+    `  HostUp API   ${emu.hostupApiUrl}   (X-API-Key: ${emu.hostupApiKey})`,
+    `  S3           ${emu.s3Url}   (path-style; Nscale region us-east-1, HostUp region eu-north-1)`,
+    `  Nscale endpoint ID: ${emu.endpointId}   (identity policies: bucket-admin, bucket-readonly, system-default-admin)`,
+    ``,
+    `These are fixed development credentials of the emulator, not real ones. Example environment:`,
+    ``,
+    `  export NSCALE_API_URL=${emu.nscaleApiUrl} NSCALE_API_TOKEN=${emu.nscaleToken}`,
+    `  export HOSTUP_API_URL=${emu.hostupApiUrl} HOSTUP_API_KEY=${emu.hostupApiKey}`,
+    ``,
+    `Press Ctrl-C to stop.`,
+    ``,
+  ].join("\n");
+}
+
+async function runEmulator(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string" },
+      "s3-port": { type: "string" },
+      host: { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const emu = await startEmulator({
+    host: values.host ?? "127.0.0.1",
+    port: parsePort(values.port, "--port", 8080),
+    s3Port: parsePort(values["s3-port"], "--s3-port", 0),
+    log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+  });
+  process.stdout.write(banner(emu));
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.stdout.write(`\nReceived ${signal}, shutting down.\n`);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void emu.close().then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "-v" || command === "--version") {
+      process.stdout.write(`${PACKAGE_VERSION}\n`);
+      return 0;
+    }
+    if (command !== "emulator") throw new UsageError(`unknown command "${command}"`);
+    await runEmulator(rest);
+    return 0;
+  } catch (err) {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`${PACKAGE_NAME}: ${(err as Error).message}\n`);
+    if (usage) process.stderr.write(`Run "${PACKAGE_NAME} --help" for usage.\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
