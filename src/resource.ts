@@ -37,6 +37,11 @@ export const accessKeyProvider: pulumi.dynamic.ResourceProvider = {
 interface CommonArgs {
   /** Any string; changing it replaces the key (new key first, then the old one is deleted). */
   rotationTrigger?: pulumi.Input<string>;
+  /**
+   * A duration such as "90d", "12h", "2w": once the key is older, the next `up` replaces it (new
+   * key first; dependents are updated to the new key before the old one is deleted).
+   */
+  rotateAfter?: pulumi.Input<string>;
   /** Overrides the API base URL for this resource (else stack config, env, then the default). */
   apiUrl?: pulumi.Input<string>;
 }
@@ -110,6 +115,7 @@ export class ObjectStorageAccessKey extends pulumi.dynamic.Resource {
   declare readonly region: pulumi.Output<string | undefined>;
   declare readonly createdAt: pulumi.Output<string>;
   declare readonly rotationTrigger: pulumi.Output<string | undefined>;
+  declare readonly rotateAfter: pulumi.Output<string | undefined>;
   declare readonly adopted: pulumi.Output<boolean | undefined>;
   // Nscale
   declare readonly endpointId: pulumi.Output<string | undefined>;
@@ -134,6 +140,7 @@ export class ObjectStorageAccessKey extends pulumi.dynamic.Resource {
       identityPolicy: undefined,
       label: undefined,
       rotationTrigger: undefined,
+      rotateAfter: undefined,
       ...args,
       resourceName: name,
       apiToken: secretOrUndefined((args as NscaleAccessKeyArgs).apiToken),

@@ -33,6 +33,7 @@ export async function createHostUpKey(inputs: HostUpInputs, e: Environment): Pro
     cloud: "hostup" as const,
     resourceName: inputs.resourceName,
     rotationTrigger: inputs.rotationTrigger,
+    rotateAfter: inputs.rotateAfter,
     apiUrl: inputs.apiUrl,
     apiKey: inputs.apiKey,
     s3Endpoint: status.endpoint ?? HOSTUP_DEFAULT_S3_ENDPOINT,

@@ -10,7 +10,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ConfigurationError } from "../errors";
-import { checkInputs, containsUnknown, replaceOnChange, UNKNOWN, userInputs, type HostUpInputs, type NscaleInputs } from "./inputs";
+import { checkInputs, containsUnknown, durationMs, replaceOnChange, UNKNOWN, userInputs, type HostUpInputs, type NscaleInputs } from "./inputs";
 import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
 import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
 import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
@@ -48,6 +48,18 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
   return { inputs: outcome.inputs, failures };
 }
 
+/** Inputs that change without replacing the key: they only affect how the library talks to the API. */
+function inPlaceInputs(cloud: "nscale" | "hostup"): string[] {
+  return [settingNames[cloud].credentialInput, "apiUrl", "rotateAfter"];
+}
+
+/** Older than `rotateAfter`? Time is the only input besides state: no I/O, so diff stays safe in refresh. */
+export function isExpired(createdAt: unknown, rotateAfter: string, now = Date.now()): boolean {
+  const limit = durationMs(rotateAfter);
+  const born = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN;
+  return limit !== undefined && !Number.isNaN(born) && now - born >= limit;
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -60,8 +72,8 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
   const cloud = (olds.cloud ?? news.cloud) as "nscale" | "hostup";
   if (olds.cloud !== news.cloud) return { changes: true, replaces: ["cloud"], deleteBeforeReplace: false };
   const replaces = replaceOnChange[cloud].filter((k) => news[k] === UNKNOWN || !same(olds[k], news[k]));
-  const credential = settingNames[cloud].credentialInput;
-  const inPlace = [credential, "apiUrl"].filter((k) => !same(olds[k], news[k]));
+  if (typeof news.rotateAfter === "string" && isExpired(olds.createdAt, news.rotateAfter)) replaces.push("rotateAfter");
+  const inPlace = inPlaceInputs(cloud).filter((k) => !same(olds[k], news[k]));
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -97,9 +109,8 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
 export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
   const previous = asOutputs(olds);
   const inputs = userInputs(news);
-  const credential = settingNames[previous.cloud].credentialInput;
   const next: Record<string, unknown> = { ...previous };
-  for (const k of [credential, "apiUrl"]) {
+  for (const k of inPlaceInputs(previous.cloud)) {
     if (inputs[k] === undefined) delete next[k];
     else next[k] = inputs[k];
   }

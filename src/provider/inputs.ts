@@ -20,6 +20,21 @@ const rotationTrigger = z
   .string({ error: "must be a string (any value; changing it replaces the key), e.g. a date like \"2026-11\"" })
   .max(256, { error: "must be at most 256 characters" });
 
+/** "90d", "12h", "30m", "2w", "45s": the age after which the next `up` replaces the key. */
+export const DURATION_PATTERN = /^(\d+)([smhdw])$/;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
+
+export function durationMs(value: string): number | undefined {
+  const m = DURATION_PATTERN.exec(value);
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
+}
+
+const rotateAfter = str((s) =>
+  s.regex(DURATION_PATTERN, {
+    error: 'must be a duration: a whole number followed by s, m, h, d or w (e.g. "90d"); the next `up` after the key is that old replaces it',
+  }).refine((v) => (durationMs(v) ?? 0) > 0, { error: "must be longer than zero" }),
+);
+
 const apiUrl = str((s) =>
   s.refine((v) => /^https?:\/\/[^\s/]+/.test(v), {
     error: "must be an absolute http(s) URL, e.g. \"https://storage.unikorn.nscale.com\"",
@@ -66,6 +81,7 @@ export const NscaleInputs = z.strictObject({
       .max(64, { error: "must be at most 64 characters (the name of an identity policy on the endpoint)" }),
   ),
   rotationTrigger: rotationTrigger.optional(),
+  rotateAfter: rotateAfter.optional(),
   apiToken: credential("Nscale service token").optional(),
   apiUrl: apiUrl.optional(),
   adopt: adopt(z.string().min(1).max(63), "access key (its metadata.id)").optional(),
@@ -81,6 +97,7 @@ export const HostUpInputs = z.strictObject({
       .refine((v) => v.length <= 64, { error: "must be at most 64 characters" }),
   ),
   rotationTrigger: rotationTrigger.optional(),
+  rotateAfter: rotateAfter.optional(),
   apiKey: credential("HostUp API key").optional(),
   apiUrl: apiUrl.optional(),
   adopt: adopt(z.string().min(1), "access key (its accessKey)").optional(),
@@ -94,8 +111,8 @@ export const CLOUDS = Object.keys(schemas) as Array<keyof typeof schemas>;
 
 /** Keys users may set, per cloud (for "unknown property" messages). */
 export const userProperties: Record<keyof typeof schemas, string[]> = {
-  nscale: ["cloud", "endpointId", "identityPolicy", "name", "description", "rotationTrigger", "apiToken", "apiUrl", "adopt"],
-  hostup: ["cloud", "label", "rotationTrigger", "apiKey", "apiUrl", "adopt"],
+  nscale: ["cloud", "endpointId", "identityPolicy", "name", "description", "rotationTrigger", "rotateAfter", "apiToken", "apiUrl", "adopt"],
+  hostup: ["cloud", "label", "rotationTrigger", "rotateAfter", "apiKey", "apiUrl", "adopt"],
 };
 
 /** Inputs that cannot change without replacing the key (neither API can update a key). */

@@ -81,6 +81,7 @@ export async function createNscaleKey(
     resourceName: inputs.resourceName,
     endpointId: inputs.endpointId,
     rotationTrigger: inputs.rotationTrigger,
+    rotateAfter: inputs.rotateAfter,
     apiUrl: inputs.apiUrl,
     apiToken: inputs.apiToken,
     region: resolveNscaleRegion(e),

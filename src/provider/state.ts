@@ -16,6 +16,7 @@ export interface KeyOutputs {
   region?: string;
   createdAt: string;
   rotationTrigger?: string;
+  rotateAfter?: string;
   apiUrl?: string;
   /** true when the key existed before Pulumi managed it (`adopt`). */
   adopted?: boolean;

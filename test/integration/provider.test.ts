@@ -36,7 +36,7 @@ beforeEach(() => {
 async function checked(news: Record<string, unknown>) {
   const r = await provider.check({}, { ...news, __provider: SHIM });
   expect(r.failures).toEqual([]);
-  return { ...(r.inputs as Record<string, unknown>), __provider: SHIM };
+  return { ...(r.inputs as Record<string, unknown>), __provider: SHIM } as Record<string, unknown>;
 }
 const nscaleKey = (extra: Record<string, unknown> = {}) =>
   checked({ cloud: "nscale", resourceName: "admin", endpointId: emu.endpointId, identityPolicy: "bucket-admin", ...extra });
@@ -105,7 +105,7 @@ describe("Nscale lifecycle", () => {
     const inputs = await nscaleKey();
     const err = await provider.create(inputs).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
-    expect((err as Error).message).toMatch(new RegExp(`"${inputs.name}" was created but its one-time secret was lost.*deleted again`));
+    expect((err as Error).message).toMatch(new RegExp(`"${String(inputs["name"])}" was created but its one-time secret was lost.*deleted again`));
     expect(ourNscaleKeys()).toHaveLength(0);
   });
 

@@ -38,6 +38,9 @@ const invalid: Case[] = [
   ["description not string", { ...nscale, description: 5 }, "description", /must be a string, got number 5/],
   ["rotationTrigger number", { ...nscale, rotationTrigger: 2026 }, "rotationTrigger", /must be a string/],
   ["rotationTrigger too long", { ...hostup, rotationTrigger: "x".repeat(257) }, "rotationTrigger", /at most 256/],
+  ["rotateAfter without unit", { ...nscale, rotateAfter: "90" }, "rotateAfter", /must be a duration.*"90d"/],
+  ["rotateAfter zero", { ...hostup, rotateAfter: "0d" }, "rotateAfter", /longer than zero/],
+  ["rotateAfter words", { ...hostup, rotateAfter: "three months" }, "rotateAfter", /must be a duration/],
   ["apiUrl not a URL", { ...nscale, apiUrl: "storage.example.com" }, "apiUrl", /absolute http\(s\) URL/],
   ["apiUrl ftp", { ...hostup, apiUrl: "ftp://x" }, "apiUrl", /absolute http\(s\) URL/],
   ["apiToken empty", { ...nscale, apiToken: "" }, "apiToken", /must not be empty/],
@@ -150,6 +153,16 @@ describe("diff", () => {
     expect(result.changes).toBe(changes);
     expect(result.replaces).toEqual(replaces);
     expect(result.deleteBeforeReplace).toBe(false);
+  });
+
+  it("replaces a key older than rotateAfter, and only then", async () => {
+    const createdAt = new Date(Date.now() - 91 * 864e5).toISOString();
+    const old = await diff("k", { ...olds, createdAt, rotateAfter: "90d" }, { ...nscale, rotateAfter: "90d" });
+    expect(old).toMatchObject({ changes: true, replaces: ["rotateAfter"] });
+    const young = await diff("k", { ...olds, createdAt, rotateAfter: "100d" }, { ...nscale, rotateAfter: "100d" });
+    expect(young).toMatchObject({ changes: false, replaces: [] });
+    const policyChange = await diff("k", { ...olds, createdAt: new Date().toISOString() }, { ...nscale, rotateAfter: "1d" });
+    expect(policyChange).toMatchObject({ changes: true, replaces: [] });
   });
 
   it("replaces on a HostUp label change", async () => {
