@@ -69,7 +69,8 @@ function sharedDispatcher(policy: RetryPolicy, timeouts: HttpTimeouts, observer:
   }).compose(
     interceptors.retry({
       retry: createRetryDecider(policy, observer),
-      methods: RETRYABLE_METHODS,
+      // Our decider applies the per-method rules (including POST on 429); undici only gates on this list.
+      methods: [...RETRYABLE_METHODS, "POST"],
       statusCodes: RETRYABLE_STATUS,
       errorCodes: RETRYABLE_ERROR_CODES,
       maxRetries: policy.maxRetries,

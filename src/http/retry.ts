@@ -2,9 +2,11 @@
  * Retry policy plugged into undici's own retry interceptor (`interceptors.retry`): undici owns the
  * re-dispatching and body handling; this module only decides *whether* and *when* to retry.
  *
- * Safe by construction: only idempotent methods (GET, HEAD, DELETE) are ever retried. A POST that
- * creates a key is sent exactly once, because a blind retry after a lost response mints a second
- * key whose secret nobody holds.
+ * Safe by construction: idempotent methods (GET, HEAD, DELETE) are retried on 429, 502, 503, 504
+ * and transport errors. A POST that creates a key is never retried blindly, because a retry after
+ * a lost response or a 5xx can mint a second key whose secret nobody holds. The one exception is
+ * 429: the server says it did not process the request, so re-sending cannot duplicate anything
+ * (Nscale's own Terraform client retries 429 for every method too).
  */
 import type { Dispatcher } from "undici";
 
@@ -98,7 +100,9 @@ export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver 
     const retryableStatus = status !== undefined && RETRYABLE_STATUS.includes(status);
     const retryableTransport =
       status === undefined && code !== undefined && RETRYABLE_ERROR_CODES.includes(code);
-    if (!RETRYABLE_METHODS.includes(method as Dispatcher.HttpMethod) || !(retryableStatus || retryableTransport)) {
+    const idempotent = RETRYABLE_METHODS.includes(method as Dispatcher.HttpMethod);
+    const rejectedUnprocessed = status === 429;
+    if (!(idempotent && (retryableStatus || retryableTransport)) && !rejectedUnprocessed) {
       callback(err);
       return;
     }
