@@ -3,32 +3,11 @@
  * API has no bucket endpoint); HostUp buckets through HostUp's bucket API.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "./shim";
 import type { ObjectStorageAccessKey } from "./resource";
 
-/** Serialized as `__provider`: forwards to the installed implementation, captures nothing. */
-export const bucketProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(req) {
-    return require("pulumi-object-storage-keys/provider").configure(req);
-  },
-  async check(olds, news) {
-    return require("pulumi-object-storage-keys/provider").bucket.check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return require("pulumi-object-storage-keys/provider").bucket.diff(id, olds, news);
-  },
-  async create(inputs) {
-    return require("pulumi-object-storage-keys/provider").bucket.create(inputs);
-  },
-  async read(id, props) {
-    return require("pulumi-object-storage-keys/provider").bucket.read(id, props);
-  },
-  async update(id, olds, news) {
-    return require("pulumi-object-storage-keys/provider").bucket.update(id, olds, news);
-  },
-  async delete(id, props) {
-    return require("pulumi-object-storage-keys/provider").bucket.delete(id, props);
-  },
-};
+/** Serialized into state as `__provider` (see ./shim). */
+export const bucketProvider: pulumi.dynamic.ResourceProvider = providerShim("bucket");
 
 export interface ObjectStorageBucketArgs {
   /** The key the bucket is made with (Nscale) and that its outputs point at. */

@@ -4,35 +4,10 @@
  * provider shim.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "./shim";
 
-/**
- * What the engine serializes into state as `__provider`. Each method loads this package's
- * implementation by name at run time, so the shim captures no code, config, token or secret, stays
- * a few hundred bytes, and state written today runs the installed version on later refresh/destroy.
- */
-export const accessKeyProvider: pulumi.dynamic.ResourceProvider = {
-  async configure(req) {
-    return require("pulumi-object-storage-keys/provider").configure(req);
-  },
-  async check(olds, news) {
-    return require("pulumi-object-storage-keys/provider").check(olds, news);
-  },
-  async diff(id, olds, news) {
-    return require("pulumi-object-storage-keys/provider").diff(id, olds, news);
-  },
-  async create(inputs) {
-    return require("pulumi-object-storage-keys/provider").create(inputs);
-  },
-  async read(id, props) {
-    return require("pulumi-object-storage-keys/provider").read(id, props);
-  },
-  async update(id, olds, news) {
-    return require("pulumi-object-storage-keys/provider").update(id, olds, news);
-  },
-  async delete(id, props) {
-    return require("pulumi-object-storage-keys/provider").delete(id, props);
-  },
-};
+/** Serialized into state as `__provider` (see ./shim). */
+export const accessKeyProvider: pulumi.dynamic.ResourceProvider = providerShim("accessKey");
 
 interface CommonArgs {
   /** Any string; changing it replaces the key (new key first, then the old one is deleted). */
