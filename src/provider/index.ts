@@ -10,7 +10,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { ConfigurationError } from "../errors";
-import { checkInputs, containsUnknown, durationMs, replaceOnChange, UNKNOWN, userInputs, type HostUpInputs, type NscaleInputs } from "./inputs";
+import { checkInputs, containsUnknown, durationMs, replaceOnChange, safeProperty, UNKNOWN, userInputs, type HostUpInputs, type NscaleInputs } from "./inputs";
 import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
 import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
 import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
@@ -36,7 +36,7 @@ export async function check(olds: Record<string, unknown>, news: Record<string, 
     const names = settingNames[cloud];
     const override = outcome.inputs[names.credentialInput];
     if (override !== UNKNOWN && resolveCredential(cloud, override as string | undefined, e) === undefined) {
-      failures.push({ property: names.credentialInput, reason: missingCredentialMessage(cloud) });
+      failures.push({ property: safeProperty([names.credentialInput]), reason: missingCredentialMessage(cloud) });
     }
     try {
       resolveTiming(e);

@@ -148,10 +148,30 @@ function suggestion(key: string, known: string[]): string {
   return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean \`${best.k}\`?` : "";
 }
 
+/** Inputs that carry secrets (they are Pulumi secrets in the program). */
+export const SECRET_INPUTS = new Set(["apiToken", "apiKey", "adopt"]);
+
+/**
+ * The engine prints `property <name> value <value>` for a failure whose property is a top-level
+ * input, with the value decrypted. For secret inputs, name a path the engine cannot resolve so it
+ * prints no value: a nested field when there is one, else `<name> (secret)`.
+ */
+export function safeProperty(path: PropertyKey[]): string {
+  const top = String(path[0] ?? "");
+  if (!SECRET_INPUTS.has(top)) return path.map(String).join(".") || "(inputs)";
+  return path.length > 1 ? path.map(String).join(".") : `${top} (secret)`;
+}
+
 /** zod issues → one CheckFailure per problem, each naming its property. */
 export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input: Record<string, unknown>): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
+      for (const key of issue.keys) {
+        failures.push({ property: safeProperty([...issue.path, key]), reason: unionMessage(issue, input) });
+      }
+      continue;
+    }
     if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
       for (const key of issue.keys) {
         failures.push({
@@ -161,7 +181,7 @@ export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input
       }
       continue;
     }
-    const property = issue.path.map(String).join(".") || "(inputs)";
+    const property = safeProperty(issue.path);
     const top = String(issue.path[0] ?? "");
     const missing = issue.path.length > 0 && input[top] === undefined;
     const reason = missing && issue.path.length === 1 ? requiredMessage(cloud, top) : unionMessage(issue, input);

@@ -43,9 +43,9 @@ const invalid: Case[] = [
   ["rotateAfter words", { ...hostup, rotateAfter: "three months" }, "rotateAfter", /must be a duration/],
   ["apiUrl not a URL", { ...nscale, apiUrl: "storage.example.com" }, "apiUrl", /absolute http\(s\) URL/],
   ["apiUrl ftp", { ...hostup, apiUrl: "ftp://x" }, "apiUrl", /absolute http\(s\) URL/],
-  ["apiToken empty", { ...nscale, apiToken: "" }, "apiToken", /must not be empty/],
-  ["apiToken number", { ...nscale, apiToken: 12 }, "apiToken", /must be a string/],
-  ["apiKey empty", { ...hostup, apiKey: "" }, "apiKey", /must not be empty/],
+  ["apiToken empty", { ...nscale, apiToken: "" }, "apiToken (secret)", /must not be empty/],
+  ["apiToken number", { ...nscale, apiToken: 12 }, "apiToken (secret)", /must be a string/],
+  ["apiKey empty", { ...hostup, apiKey: "" }, "apiKey (secret)", /must not be empty/],
   ["unknown field typo", { ...nscale, endpointID: "x" }, "endpointID", /Did you mean `endpointId`/],
   ["unknown field on hostup", { ...hostup, identityPolicy: "x" }, "identityPolicy", /not a property of an hostup access key/],
   ["nscale field on hostup", { ...hostup, endpointId: "x" }, "endpointId", /Valid properties: cloud, label/],
@@ -55,8 +55,8 @@ const invalid: Case[] = [
   ["label not string", { ...hostup, label: true }, "label", /must be a string, got boolean true/],
   ["apiKey on nscale", { ...nscale, apiKey: "k" }, "apiKey", /Did you mean|not a property/],
   ["adopt without keyId", { ...nscale, adopt: {} }, "adopt.keyId", /is required \(a string\)/],
-  ["adopt unknown field", { ...hostup, adopt: { keyId: "AK", secret: "s" } }, "adopt", /unknown field\(s\) `secret`; allowed: keyId, secretAccessKey/],
-  ["adopt wrong type", { ...hostup, adopt: "AK" }, "adopt", /must be an object/],
+  ["adopt unknown field", { ...hostup, adopt: { keyId: "AK", secret: "s" } }, "adopt.secret", /unknown field\(s\) `secret`; allowed: keyId, secretAccessKey/],
+  ["adopt wrong type", { ...hostup, adopt: "AK" }, "adopt (secret)", /must be an object/],
 ];
 
 describe("check rejects invalid inputs with the property named", () => {
@@ -67,6 +67,19 @@ describe("check rejects invalid inputs with the property named", () => {
     const failure = failures.find((f) => f.property === property);
     expect(failure, JSON.stringify(failures)).toBeDefined();
     expect(failure!.reason).toMatch(reason);
+  });
+});
+
+describe("failures on secret inputs never name a top-level property the engine would print", () => {
+  it.each([
+    ["apiToken", { ...nscale, apiToken: "" }],
+    ["apiKey", { ...hostup, apiKey: 5 }],
+    ["adopt", { ...hostup, adopt: "AKSECRET" }],
+    ["adopt", { ...hostup, adopt: { keyId: "AK", secretAccessKey: "s", secretKey: "typo" } }],
+  ])("%s", (secretInput, news) => {
+    const { failures } = checkInputs({}, news);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const f of failures) expect(f.property).not.toBe(secretInput);
   });
 });
 
@@ -114,7 +127,7 @@ describe("check reports a missing credential at preview", () => {
     try {
       const { failures } = await check({}, nscale);
       expect(failures).toHaveLength(1);
-      expect(failures![0]!.property).toBe("apiToken");
+      expect(failures![0]!.property).toBe("apiToken (secret)");
       expect(failures![0]!.reason).toMatch(/apiToken.*pulumi config set --secret nscale:apiToken.*NSCALE_API_TOKEN or NSCALE_SERVICE_TOKEN/);
     } finally {
       process.env = saved;
