@@ -11,7 +11,7 @@
  * PULUMI_HOME and the workspace (Pulumi.yaml / Pulumi.<stack>.yaml), so
  * tests never touch ~/.pulumi or the repo tree.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -254,6 +254,27 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
     await cleanup();
     throw err;
   }
+}
+
+/**
+ * `pulumi stack export` **without** `--show-secrets`: the deployment as it is stored, secrets as
+ * ciphertext. (Automation API's `stack.exportStack()` passes `--show-secrets`, so every secret
+ * appears there as `"plaintext"`: use it for structure, never for leak checks.)
+ */
+export async function exportStackEncrypted(ts: TestStack): Promise<string> {
+  const engine = await requireEngine();
+  const args = ["stack", "export", "--stack", ts.stack.name, "--non-interactive"];
+  return new Promise((resolve, reject) => {
+    execFile(
+      engine.command.command,
+      args,
+      { cwd: ts.workspaceDir, env: { ...process.env, ...ts.env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`pulumi ${args.join(" ")} failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
+  });
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -1,0 +1,113 @@
+/**
+ * Credentials from stack config only (`nscale:apiToken`/`hostup:apiKey` as secrets, the API URLs
+ * as plain values; every provider env var blanked) reach the provider through `configure`, for
+ * up and destroy. The engine copies the whole stack config into the default provider's inputs in
+ * state: the credentials must be ciphertext there. (Env-var credentials are covered by the other
+ * suites.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Emulator } from "../../src/emulator";
+import { createTestStack, exportStackEncrypted, readStateFile } from "./harness";
+import {
+  BLANK_PROVIDER_ENV,
+  DEFAULT_PROVIDER_TYPE,
+  TIMING_ENV,
+  accessKeysInState,
+  expectNoPlaintext,
+  hostupKeyIds,
+  keysProgram,
+  loadLib,
+  newSince,
+  nscaleKeyIds,
+  secretEnvelope,
+  stateResources,
+  startSuiteEmulator,
+  suiteGate,
+} from "./support";
+
+const lib = loadLib();
+const gate = suiteGate();
+let emu: Emulator;
+let baseline: { nscale: string[]; hostup: string[] };
+
+const program = keysProgram(lib, () => [
+  {
+    name: "nscale-key",
+    args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" },
+    exportAs: "nscale_",
+  },
+  { name: "hostup-key", args: { cloud: "hostup" }, exportAs: "hostup_" },
+]);
+
+describe("credentials from stack config (real engine)", () => {
+  beforeAll(async () => {
+    emu = await startSuiteEmulator();
+    baseline = { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
+    if (!(await gate.ready())) return;
+    const ts = await createTestStack({
+      projectName: "osk-e2e-config",
+      program,
+      // No credential or URL in the environment: only stack config can make this work.
+      envVars: { ...BLANK_PROVIDER_ENV, ...TIMING_ENV },
+    });
+    gate.set(ts);
+    await ts.stack.setConfig("nscale:apiToken", { value: emu.nscaleToken, secret: true });
+    await ts.stack.setConfig("nscale:apiUrl", { value: emu.nscaleApiUrl });
+    await ts.stack.setConfig("hostup:apiKey", { value: emu.hostupApiKey, secret: true });
+    await ts.stack.setConfig("hostup:apiUrl", { value: emu.hostupApiUrl });
+  });
+
+  afterAll(async () => {
+    await gate.current?.cleanup();
+    await emu?.close();
+  });
+
+  it("up succeeds for both clouds with credentials set only as stack config", async (ctx) => {
+    const { stack } = gate.stack(ctx);
+    expect(await stack.getConfig("nscale:apiToken")).toEqual({ value: emu.nscaleToken, secret: true });
+    const from = emu.requests.length;
+    const res = await stack.up();
+    expect(res.summary.result).toBe("succeeded");
+    // The emulator only accepts its own credentials, so these calls prove config reached the provider.
+    const calls = emu.requests.slice(from);
+    expect(calls.some((r) => r.cloud === "nscale" && r.method === "POST" && r.status === 201)).toBe(true);
+    expect(calls.some((r) => r.cloud === "hostup" && r.method === "POST" && r.status === 200)).toBe(true);
+    expect(calls.filter((r) => r.status === 401)).toEqual([]);
+
+    expect(newSince(baseline.nscale, nscaleKeyIds(emu))).toEqual([res.outputs["nscale_keyId"]?.value]);
+    expect(newSince(baseline.hostup, hostupKeyIds(emu))).toEqual([res.outputs["hostup_keyId"]?.value]);
+    expect(res.outputs["nscale_secretAccessKey"]?.secret).toBe(true);
+    expect(res.outputs["hostup_secretAccessKey"]?.secret).toBe(true);
+  });
+
+  it("the default provider's inputs hold the config credentials only as ciphertext", async (ctx) => {
+    const ts = gate.stack(ctx);
+    const resources = await stateResources(ts.stack);
+    const provider = resources.find((r) => r.type === DEFAULT_PROVIDER_TYPE);
+    expect(provider, "the default pulumi-nodejs provider is in state").toBeDefined();
+    // exportStack() decrypts (--show-secrets): the values are there, marked secret.
+    expect(provider?.inputs?.["nscale:apiToken"]).toEqual(secretEnvelope(emu.nscaleToken));
+    expect(provider?.inputs?.["hostup:apiKey"]).toEqual(secretEnvelope(emu.hostupApiKey));
+    expect(provider?.inputs?.["nscale:apiUrl"]).toBe(emu.nscaleApiUrl);
+
+    const needles = { "Nscale API token": emu.nscaleToken, "HostUp API key": emu.hostupApiKey };
+    const exported = await exportStackEncrypted(ts);
+    expect(exported).toContain("nscale:apiToken"); // the right place is being searched
+    expectNoPlaintext(exported, needles);
+    expectNoPlaintext(await readStateFile(ts.backendDir, ".pulumi"), needles);
+    // Nor in the keys' own state (no credential override was given, so none is stored).
+    for (const key of await accessKeysInState(ts.stack)) {
+      expect(key.outputs?.["apiToken"]).toBeUndefined();
+      expect(key.outputs?.["apiKey"]).toBeUndefined();
+    }
+  });
+
+  it("destroy also gets its credentials from config and leaves no key of ours", async (ctx) => {
+    const { stack } = gate.stack(ctx);
+    const res = await stack.destroy();
+    expect(res.summary.result).toBe("succeeded");
+    expect(nscaleKeyIds(emu)).toEqual(baseline.nscale);
+    expect(hostupKeyIds(emu)).toEqual(baseline.hostup);
+  });
+});

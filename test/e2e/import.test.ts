@@ -1,0 +1,96 @@
+/**
+ * Documents a limitation: Node dynamic resources cannot be imported by the engine (the `import`
+ * resource option, `pulumi import` / `stack.import()`), because the engine's Read during import
+ * carries no `__provider`. The supported way is the resource's own `adopt` input. These tests
+ * assert that the engine refuses, print its message, and check that a refused import changes
+ * neither the state nor the existing key.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { Emulator } from "../../src/emulator";
+import { createTestStack } from "./harness";
+import {
+  ACCESS_KEY_TYPE,
+  accessKeysInState,
+  emulatorEnv,
+  expectFailure,
+  keysProgram,
+  loadLib,
+  nscaleKeyIds,
+  startSuiteEmulator,
+  suiteGate,
+  type KeySpec,
+} from "./support";
+
+const lib = loadLib();
+const gate = suiteGate();
+let emu: Emulator;
+let existing: { id: string; accessKeyId: string };
+let specs: KeySpec[] = [];
+const program = keysProgram(lib, () => specs);
+
+/** A key made outside Pulumi (as in the Nscale console). */
+async function createKeyOutOfBand(name: string): Promise<{ id: string; accessKeyId: string }> {
+  const res = await fetch(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${emu.nscaleToken}` },
+    body: JSON.stringify({ metadata: { name }, spec: { identityPolicy: "bucket-admin" } }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { metadata: { id: string }; spec: { accessKeyId: string } };
+  return { id: body.metadata.id, accessKeyId: body.spec.accessKeyId };
+}
+
+/** The engine's own error line(s), without the CommandError boilerplate. */
+function engineError(message: string): string {
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error:/.test(l) || /\berror:/.test(l));
+  return [...new Set(lines)].join("\n") || message.slice(0, 500);
+}
+
+describe("import of an ObjectStorageAccessKey (engine limitation)", () => {
+  beforeAll(async () => {
+    emu = await startSuiteEmulator();
+    if (!(await gate.ready())) return;
+    gate.set(await createTestStack({ projectName: "osk-e2e-import", program, envVars: emulatorEnv(emu) }));
+    existing = await createKeyOutOfBand("console-made-key");
+  });
+
+  afterAll(async () => {
+    await gate.current?.cleanup();
+    await emu?.close();
+  });
+
+  it("the `import` resource option fails in the engine; nothing is recorded and the key is untouched", async (ctx) => {
+    const { stack } = gate.stack(ctx);
+    specs = [
+      {
+        name: "imported",
+        args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin", name: "console-made-key" },
+        opts: { import: existing.id },
+      },
+    ];
+    const message = await expectFailure(stack.up());
+    const error = engineError(message);
+    console.log(`import resource option -> ${error}`);
+    expect(message).toContain("Cannot read properties of undefined (reading 'toJavaScript')");
+    expect(await accessKeysInState(stack)).toEqual([]);
+    expect(nscaleKeyIds(emu)).toEqual([existing.id]);
+    expect(emu.secretFor(existing.accessKeyId)).toBeDefined();
+  });
+
+  it("stack.import() fails too (without pulumi-language-nodejs it cannot start; with it, the Read lacks __provider)", async (ctx) => {
+    const { stack } = gate.stack(ctx);
+    specs = [];
+    const message = await expectFailure(
+      stack.import({ resources: [{ type: ACCESS_KEY_TYPE, name: "imported", id: existing.id }], protect: false, generateCode: false }),
+    );
+    const error = engineError(message);
+    console.log(`stack.import() -> ${error}`);
+    expect(message).toMatch(/pulumi-language-nodejs|language plugin|language host|requireFromString|code must be a string/i);
+    expect(await accessKeysInState(stack)).toEqual([]);
+    expect(nscaleKeyIds(emu)).toEqual([existing.id]);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * Shared pieces of the ObjectStorageAccessKey end-to-end suites (not a test file).
+ *
+ * - The inline programs use the **built** package (dist/) loaded with Node's own `require`, never
+ *   vitest's transform: the closure serializer must see the same module objects a consumer's
+ *   program would, so `__provider` is the real shim text.
+ * - Each suite starts its own emulator in the test process; the engine's dynamic-provider process
+ *   reaches it over loopback through the URLs passed in env vars or stack config.
+ * - Credentials are unique per emulator so "never in plaintext" greps cannot match by accident.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+
+import type * as pulumi from "@pulumi/pulumi";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { expect } from "vitest";
+
+import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from "../../src/emulator";
+import { REPO_ROOT, getEngine, type TestStack } from "./harness";
+
+export type Lib = typeof import("../../src/index");
+
+/** The package as a consumer gets it: `node_modules/pulumi-object-storage-keys` → dist/. */
+export function loadLib(): Lib {
+  if (!existsSync(path.join(REPO_ROOT, "dist", "index.js")) || !existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))) {
+    throw new Error("dist/ is missing: run `npm run build` before the e2e tests (they use the built package)");
+  }
+  return createRequire(__filename)("pulumi-object-storage-keys") as Lib;
+}
+
+/** Type token of ObjectStorageAccessKey (`pulumi-nodejs:dynamic/<module>:<type>`). */
+export const ACCESS_KEY_TYPE = "pulumi-nodejs:dynamic/objectstorage:AccessKey";
+export const DEFAULT_PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
+/** The exact call every shim method makes (scenario 2). */
+export const SHIM_REQUIRE = 'require("pulumi-object-storage-keys/provider")';
+
+export function uniqueSuffix(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** An emulator with credentials unique to this suite. */
+export async function startSuiteEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const suffix = uniqueSuffix();
+  return startEmulator({
+    ...options,
+    nscale: { tokens: [`e2e-nscale-token-${suffix}`], ...options.nscale },
+    hostup: { apiKeys: [`e2e-hostup-key-${suffix}`], ...options.hostup },
+  });
+}
+
+/** Every credential/URL variable the provider reads, blanked so the runner's env cannot leak in. */
+export const BLANK_PROVIDER_ENV: Record<string, string> = {
+  NSCALE_API_TOKEN: "",
+  NSCALE_SERVICE_TOKEN: "",
+  NSCALE_API_URL: "",
+  HOSTUP_API_KEY: "",
+  HOSTUP_API_URL: "",
+  NSCALE_S3_REGION: "",
+};
+
+/** Fast, bounded polling for every stack. */
+export const TIMING_ENV: Record<string, string> = {
+  NSCALE_POLL_INTERVAL_MS: "50",
+  NSCALE_PROVISIONING_TIMEOUT_SECONDS: "30",
+};
+
+/** Credentials and URLs through environment variables (the provider process inherits them). */
+export function emulatorEnv(emu: Emulator): Record<string, string> {
+  return {
+    ...BLANK_PROVIDER_ENV,
+    ...TIMING_ENV,
+    NSCALE_API_TOKEN: emu.nscaleToken,
+    NSCALE_API_URL: emu.nscaleApiUrl,
+    HOSTUP_API_KEY: emu.hostupApiKey,
+    HOSTUP_API_URL: emu.hostupApiUrl,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Programs
+
+export interface KeySpec {
+  /** Logical (Pulumi) name; also the prefix of its stack outputs unless `exportAs` is set. */
+  name: string;
+  args: Record<string, unknown>;
+  opts?: pulumi.CustomResourceOptions;
+  /** Output name prefix; default "" for a single key. */
+  exportAs?: string;
+}
+
+/**
+ * An inline program declaring the keys `specs()` returns at the time it runs (so a test changes
+ * inputs between operations by mutating what `specs` reads) and exporting, per key,
+ * `<prefix>keyId`, `<prefix>accessKeyId`, `<prefix>secretAccessKey`.
+ */
+export function keysProgram(lib: Lib, specs: () => KeySpec[]): PulumiFn {
+  return async () => {
+    const out: Record<string, unknown> = {};
+    for (const s of specs()) {
+      const key = new lib.ObjectStorageAccessKey(s.name, s.args as never, s.opts);
+      const p = s.exportAs ?? "";
+      out[`${p}keyId`] = key.keyId;
+      out[`${p}accessKeyId`] = key.accessKeyId;
+      out[`${p}secretAccessKey`] = key.secretAccessKey;
+    }
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  custom?: boolean;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  initErrors?: string[];
+  [k: string]: unknown;
+}
+
+export async function stateResources(stack: Stack): Promise<StateResource[]> {
+  const exported = await stack.exportStack();
+  return ((exported.deployment as { resources?: StateResource[] }).resources ?? []) as StateResource[];
+}
+
+/** Pulumi's secret signature key in serialized state. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/**
+ * How a secret value looks in `stack.exportStack()` (which passes `--show-secrets`, so the value is
+ * decrypted into `plaintext`); in the stored state the same envelope carries `ciphertext` instead.
+ */
+export function secretEnvelope(value: unknown): Record<string, string> {
+  return { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(value) };
+}
+
+export async function accessKeysInState(stack: Stack): Promise<StateResource[]> {
+  return (await stateResources(stack)).filter((r) => r.type === ACCESS_KEY_TYPE);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emulator views
+
+export function nscaleKeyIds(emu: Emulator): string[] {
+  return emu.inspect().nscale.keys.map((k) => k.id).sort();
+}
+
+export function hostupKeyIds(emu: Emulator): string[] {
+  return emu.inspect().hostup.keys.map((k) => k.accessKey).sort();
+}
+
+/** Keys present now that were not in `baseline` (what "ours" means for orphan checks). */
+export function newSince(baseline: string[], now: string[]): string[] {
+  const before = new Set(baseline);
+  return now.filter((k) => !before.has(k));
+}
+
+/** Requests logged since `from` (an index into emu.requests). */
+export function requestsSince(emu: Emulator, from: number): RequestLogEntry[] {
+  return emu.requests.slice(from);
+}
+
+export function decodeHostupKeySegment(path: string): string | undefined {
+  const m = /^\/api\/object-storage\/keys\/([^/]+)$/.exec(path);
+  if (!m?.[1]) return undefined;
+  return Buffer.from(decodeURIComponent(m[1]), "base64").toString("utf8");
+}
+
+/**
+ * Asserts create-before-delete in the request log: the POST that created the new key arrived
+ * before the DELETE of the old one, both succeeded, and each happened exactly once.
+ */
+export function expectCreateBeforeDelete(
+  log: RequestLogEntry[],
+  create: (r: RequestLogEntry) => boolean,
+  deleteOld: (r: RequestLogEntry) => boolean,
+): { post: RequestLogEntry; del: RequestLogEntry } {
+  const posts = log.filter((r) => r.method === "POST" && create(r));
+  const dels = log.filter((r) => r.method === "DELETE" && deleteOld(r));
+  expect(posts, "exactly one create request for the new key").toHaveLength(1);
+  expect(dels, "exactly one delete request for the old key").toHaveLength(1);
+  const post = posts[0]!;
+  const del = dels[0]!;
+  expect(post.status).toBeGreaterThanOrEqual(200);
+  expect(post.status).toBeLessThan(300);
+  expect(del.status).toBeGreaterThanOrEqual(200);
+  expect(del.status).toBeLessThan(300);
+  expect(post.seq, "new key created before the old one is deleted").toBeLessThan(del.seq);
+  return { post, del };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+
+/** Awaits an operation that must fail; returns the error text (CommandError carries stdout+stderr). */
+export async function expectFailure(op: Promise<unknown>): Promise<string> {
+  let failed = false;
+  let text = "";
+  try {
+    await op;
+  } catch (err) {
+    failed = true;
+    text = err instanceof Error ? `${err.message}\n${(err as { stack?: string }).stack ?? ""}` : String(err);
+  }
+  expect(failed, "the operation was expected to fail").toBe(true);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skip handling (skips only outside CI; under CI=true getEngine throws and beforeAll fails)
+
+export interface SuiteGate {
+  /** Resolves the engine; returns false when the suite must skip. */
+  ready(): Promise<boolean>;
+  /** In a test: skip (outside CI without an engine) or return the stack. */
+  stack(ctx: { skip: (note?: string) => never }): TestStack;
+  set(ts: TestStack): void;
+  get current(): TestStack | undefined;
+}
+
+export function suiteGate(): SuiteGate {
+  let skipReason: string | undefined;
+  let ts: TestStack | undefined;
+  return {
+    async ready() {
+      const engine = await getEngine();
+      if ("skip" in engine) {
+        skipReason = engine.skip;
+        return false;
+      }
+      return true;
+    },
+    stack(ctx) {
+      if (skipReason !== undefined) ctx.skip(skipReason);
+      if (!ts) throw new Error("stack was not created (see beforeAll)");
+      return ts;
+    },
+    set(value) {
+      ts = value;
+    },
+    get current() {
+      return ts;
+    },
+  };
+}
+
+/** Asserts that no state text contains any of `needles`, naming the first that does. */
+export function expectNoPlaintext(haystack: string, needles: Record<string, string>): void {
+  for (const [what, needle] of Object.entries(needles)) {
+    expect(needle.length, `${what} is a meaningful needle`).toBeGreaterThan(8);
+    const at = haystack.indexOf(needle);
+    // On failure, show where (with the needle itself masked).
+    const where =
+      at < 0 ? "" : haystack.slice(Math.max(0, at - 300), at + needle.length + 100).split(needle).join(`<${what}>`);
+    expect(at >= 0, `${what} appears in plain text: ...${where}...`).toBe(false);
+  }
+}
