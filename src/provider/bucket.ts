@@ -69,7 +69,11 @@ export function checkBucket(olds: Record<string, unknown>, news: Record<string, 
 }
 
 export function diffBucket(olds: Record<string, unknown>, news: Record<string, unknown>) {
-  const replaces = ["cloud", "bucketName", "s3Endpoint"].filter((k) => news[k] === UNKNOWN || JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+  // During a key rotation's preview the new key's outputs are unknown: that predicts an update of
+  // the credentials, not a new bucket. Only a known change of identity or endpoint replaces it.
+  const replaces = ["cloud", "bucketName", "s3Endpoint"].filter(
+    (k) => (k === "bucketName" && news[k] === UNKNOWN) || (news[k] !== UNKNOWN && JSON.stringify(olds[k]) !== JSON.stringify(news[k])),
+  );
   const inPlace = ["accessKeyId", "secretAccessKey", "region", "forceDestroy", "apiUrl", "apiKey"].filter(
     (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
   );
@@ -80,6 +84,17 @@ export async function createBucket(inputs: BucketInputs, e: Environment): Promis
   if (inputs.cloud === "hostup") await hostupFor(inputs, e).createBucket(inputs.bucketName);
   else await s3For(inputs).createBucket(inputs.bucketName);
   return { id: inputs.bucketName, outs: compact({ ...inputs, createdAt: new Date().toISOString() }) };
+}
+
+/**
+ * On rotation the engine updates dependents (this bucket) before deleting the replaced key, so
+ * checking the new credentials here proves the new key works while the old one still exists; if it
+ * does not, the update fails and `up` stops before the old key is deleted.
+ */
+export async function verifyBucketAccess(b: BucketInputs): Promise<void> {
+  if (!(await s3For(b).headBucket(b.bucketName))) {
+    throw new Error(`Bucket ${b.bucketName} is not visible with access key ${b.accessKeyId}; the old key was kept.`);
+  }
 }
 
 export async function readBucket(id: string, props: BucketOutputs, e: Environment): Promise<BucketOutputs | undefined> {

@@ -15,7 +15,7 @@ import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
 import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
 import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
 import type { KeyOutputs } from "./state";
-import { checkBucket, createBucket, deleteBucket, diffBucket, readBucket, type BucketInputs, type BucketOutputs } from "./bucket";
+import { checkBucket, createBucket, deleteBucket, diffBucket, readBucket, verifyBucketAccess, type BucketInputs, type BucketOutputs } from "./bucket";
 
 let stackConfig: ConfigSource | undefined;
 
@@ -145,7 +145,11 @@ export const bucket = {
   },
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
     const previous = userInputs(olds);
-    return { outs: { ...previous, ...userInputs(news), createdAt: previous.createdAt } };
+    const next = { ...previous, ...userInputs(news), createdAt: previous.createdAt } as unknown as BucketOutputs;
+    if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
+      await verifyBucketAccess(next);
+    }
+    return { outs: next };
   },
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
     await deleteBucket(id, userInputs(props) as unknown as BucketOutputs, environment());

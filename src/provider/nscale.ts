@@ -87,7 +87,7 @@ export async function createNscaleKey(
     region: resolveNscaleRegion(e),
   };
 
-  if (inputs.adopt) return adoptNscaleKey(client, inputs, common);
+  if (inputs.adopt) return adoptNscaleKey(client, inputs, common, e);
 
   let created;
   try {
@@ -166,14 +166,17 @@ async function adoptNscaleKey(
   client: NscaleClient,
   inputs: NscaleInputs,
   common: Partial<KeyOutputs>,
+  e: Environment,
 ): Promise<{ id: string; outs: KeyOutputs }> {
   const adopt = inputs.adopt!;
-  const key = await client.getAccessKey(inputs.endpointId, adopt.keyId);
+  let key = await client.getAccessKey(inputs.endpointId, adopt.keyId);
   if (!key || key.metadata.provisioningStatus === "deprovisioning") {
     throw new LifecycleError(
       `adopt.keyId: no access key ${adopt.keyId} exists on Nscale endpoint ${inputs.endpointId}. Check the ID (metadata.id of the key, a UUID) or remove \`adopt\` to create a new key.`,
     );
   }
+  // A key adopted right after it was made may still be provisioning: S3 rejects it until then.
+  if (key.metadata.provisioningStatus !== "provisioned") key = await waitProvisioned(client, e, inputs.endpointId, key.metadata.id);
   const s3Endpoint = (await s3EndpointOf(client, inputs.endpointId)) ?? "";
   const outs: KeyOutputs = compact({
     ...(common as KeyOutputs),
