@@ -7,7 +7,8 @@ import { Agent, interceptors, request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { ProviderApiError, type ApiErrorDetails } from "../errors";
 import { USER_AGENT } from "../version";
-import { createRetryDecider, defaultRetryPolicy, RETRYABLE_ERROR_CODES, RETRYABLE_METHODS, RETRYABLE_STATUS, type RetryObserver, type RetryPolicy } from "./retry";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createRetryDecider, defaultRetryPolicy, hostPauseMs, RETRYABLE_ERROR_CODES, RETRYABLE_METHODS, RETRYABLE_STATUS, type RetryObserver, type RetryPolicy } from "./retry";
 
 export interface HttpTimeouts {
   connectMs: number;
@@ -16,6 +17,23 @@ export interface HttpTimeouts {
 }
 
 export const defaultTimeouts: HttpTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
+
+function envMs(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** Timeouts in force: the defaults, overridable by OSK_HTTP_{CONNECT,HEADERS,BODY}_TIMEOUT_MS. */
+export function effectiveTimeouts(overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
+  return {
+    connectMs: envMs("OSK_HTTP_CONNECT_TIMEOUT_MS") ?? defaultTimeouts.connectMs,
+    headersMs: envMs("OSK_HTTP_HEADERS_TIMEOUT_MS") ?? defaultTimeouts.headersMs,
+    bodyMs: envMs("OSK_HTTP_BODY_TIMEOUT_MS") ?? defaultTimeouts.bodyMs,
+    ...overrides,
+  };
+}
 
 export interface HttpClientOptions {
   cloud: ApiErrorDetails["cloud"];
@@ -56,7 +74,14 @@ export type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 const agents = new Map<string, Dispatcher>();
 
-function sharedDispatcher(policy: RetryPolicy, timeouts: HttpTimeouts, observer: RetryObserver | undefined): Dispatcher {
+/** The retry policy in force: the defaults, with the total budget overridable by OSK_HTTP_RETRY_BUDGET_MS. */
+export function effectiveRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
+  const budget = envMs("OSK_HTTP_RETRY_BUDGET_MS");
+  return { ...defaultRetryPolicy, ...(budget !== undefined ? { totalBudgetMs: budget, maxDelayMs: Math.min(defaultRetryPolicy.maxDelayMs, budget) } : {}), ...overrides };
+}
+
+/** The process-wide retrying dispatcher for a policy and timeouts (used by the S3 client too). */
+export function sharedDispatcher(policy: RetryPolicy = effectiveRetryPolicy(), timeouts: HttpTimeouts = effectiveTimeouts(), observer?: RetryObserver): Dispatcher {
   const key = JSON.stringify([policy, timeouts, observer ? "observed" : ""]);
   const existing = observer ? undefined : agents.get(key);
   if (existing) return existing;
@@ -88,8 +113,8 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
-    const policy = { ...defaultRetryPolicy, ...options.retry };
-    const timeouts = { ...defaultTimeouts, ...options.timeouts };
+    const policy = effectiveRetryPolicy(options.retry);
+    const timeouts = effectiveTimeouts(options.timeouts);
     this.dispatcher = options.dispatcher ?? sharedDispatcher(policy, timeouts, options.observer);
   }
 
@@ -143,6 +168,8 @@ export class HttpClient {
       body = JSON.stringify(spec.body);
       headers["content-type"] = "application/json";
     }
+    const pause = hostPauseMs(url.origin);
+    if (pause > 0) await sleep(pause);
     try {
       const res = await request(url, { method: spec.method, headers, body, dispatcher: this.dispatcher });
       const text = await res.body.text();

@@ -81,6 +81,32 @@ export function backoffDelayMs(policy: RetryPolicy, attempt: number, random = Ma
   return Math.round(random() * ceiling);
 }
 
+/**
+ * When a host answers 429 with a wait, every request to that host (new ones and retries) waits at
+ * least that long: the whole stack runs in one provider process, so this paces the entire
+ * `pulumi up` instead of letting every waiting request retry in the same second.
+ */
+const hostBlockedUntil = new Map<string, number>();
+
+/** Normalizes undici's dispatch `origin` (a string or URL) to `scheme://host:port`. */
+export function originOf(origin: unknown): string {
+  try {
+    return new URL(String(origin)).origin;
+  } catch {
+    return "";
+  }
+}
+
+export function hostPauseMs(origin: string, now = Date.now()): number {
+  const until = hostBlockedUntil.get(origin);
+  return until === undefined ? 0 : Math.max(0, until - now);
+}
+
+export function pauseHost(origin: string, ms: number, now = Date.now()): void {
+  const until = now + ms;
+  if ((hostBlockedUntil.get(origin) ?? 0) < until) hostBlockedUntil.set(origin, until);
+}
+
 export interface RetryObserver {
   onRetry?(info: { method: string; attempt: number; delayMs: number; status?: number; code?: string }): void;
 }
@@ -106,7 +132,9 @@ export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver 
       callback(err);
       return;
     }
-    if (counter > policy.maxRetries) {
+    // 429s are bounded by the time budget alone: under a rate limit, attempts are cheap and the
+    // server says exactly when to come back. Other failures are also bounded by attempt count.
+    if (status !== 429 && counter > policy.maxRetries) {
       callback(err);
       return;
     }
@@ -116,8 +144,14 @@ export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver 
     const started = startedAt.get(budgetKey) ?? Date.now();
     startedAt.set(budgetKey, started);
     const requested = serverRequestedDelayMs(err.headers);
-    const delayMs =
-      requested !== undefined ? Math.min(requested, policy.maxDelayMs) : backoffDelayMs(policy, counter - 1);
+    const origin = originOf((context.opts as { origin?: unknown }).origin);
+    if (status === 429) pauseHost(origin, Math.min(requested ?? policy.minDelayMs, policy.maxDelayMs));
+    // Jitter on top of a server-requested wait spreads the herd that was told the same second.
+    const base =
+      requested !== undefined
+        ? Math.min(requested, policy.maxDelayMs) + Math.round(Math.random() * Math.min(1000, policy.minDelayMs * 2 ** Math.min(counter, 4)))
+        : backoffDelayMs(policy, counter - 1);
+    const delayMs = Math.max(base, hostPauseMs(origin));
     if (Date.now() + delayMs - started > policy.totalBudgetMs) {
       callback(err);
       return;

@@ -97,7 +97,7 @@ export async function createNscaleKey(
     });
   } catch (err) {
     if (err instanceof ProviderApiError && err.outcomeUnknown) {
-      throw await reconcileAmbiguousCreate(client, inputs, err);
+      throw await reconcileAmbiguousCreate(client, inputs, err, resolveTiming(e));
     }
     throw err;
   }
@@ -127,28 +127,51 @@ export async function createNscaleKey(
     return { id, outs };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new PartialCreateError(message, id, { ...outs, __provider: providerBlob });
+    const recorded = err instanceof LifecycleError ? "" : `Nscale access key ${id} was created and is recorded in state with its secret, but waiting for it to be ready failed; \`pulumi up\` resumes the wait and \`pulumi destroy\` deletes it. Cause: `;
+    throw new PartialCreateError(`${recorded}${message}`, id, { ...outs, __provider: providerBlob });
   }
 }
 
 /**
- * The create request may or may not have reached Nscale. A key without its secret is useless and
- * invisible to state, so find it by its (unique) name and delete it, then fail clearly.
+ * The create request may or may not have reached Nscale, and a server that timed out may still
+ * commit it later. A key without its secret is useless and invisible to state, so look for it by
+ * its (unique) name for a grace period; delete it if it appears, then fail clearly either way.
  */
-async function reconcileAmbiguousCreate(client: NscaleClient, inputs: NscaleInputs, cause: ProviderApiError): Promise<Error> {
-  let found: AccessKeyRead | undefined;
-  try {
-    const keys = await client.listAccessKeys(inputs.endpointId);
-    found = keys.find((k) => k.metadata.name === inputs.name && k.metadata.provisioningStatus !== "deprovisioning");
-  } catch (listErr) {
+async function reconcileAmbiguousCreate(
+  client: NscaleClient,
+  inputs: NscaleInputs,
+  cause: ProviderApiError,
+  timing: { pollIntervalMs: number; reconcileGraceMs: number },
+): Promise<Error> {
+  let listError: Error | undefined;
+  const search = await pollUntil<AccessKeyRead>(
+    async () => {
+      try {
+        const keys = await client.listAccessKeys(inputs.endpointId);
+        listError = undefined;
+        const found = keys.find((k) => k.metadata.name === inputs.name && k.metadata.provisioningStatus !== "deprovisioning");
+        return found ? { done: true, value: found } : { done: false };
+      } catch (err) {
+        listError = err as Error;
+        return { done: false };
+      }
+    },
+    { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: 5_000, timeoutMs: timing.reconcileGraceMs },
+  );
+  const where = `on endpoint ${inputs.endpointId}`;
+  if (search.timedOut) {
+    if (listError) {
+      return new LifecycleError(
+        `${cause.message} The create may have succeeded, and listing keys to check failed too (${listError.message}). ` +
+          `Look for an access key named "${inputs.name}" ${where} and delete it if present, then run \`pulumi up\` again.`,
+      );
+    }
     return new LifecycleError(
-      `${cause.message} The create may have succeeded, and listing keys to check failed too (${(listErr as Error).message}). ` +
-        `Look for an access key named "${inputs.name}" on endpoint ${inputs.endpointId} and delete it if present, then run \`pulumi up\` again.`,
+      `${cause.message} No key named "${inputs.name}" appeared ${where} within ${timing.reconcileGraceMs / 1000} s, so most likely nothing was created. ` +
+        `If a key with that name appears later, it is unusable (its secret was never received): delete it, then run \`pulumi up\` again.`,
     );
   }
-  if (!found) {
-    return new LifecycleError(`${cause.message} No key named "${inputs.name}" exists on the endpoint, so nothing was left behind; run \`pulumi up\` again.`);
-  }
+  const found = search.value;
   try {
     await client.deleteAccessKey(inputs.endpointId, found.metadata.id);
   } catch (delErr) {

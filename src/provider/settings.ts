@@ -96,6 +96,8 @@ export interface Timing {
   pollIntervalMs: number;
   /** Upper bound on waiting for Nscale provisioning or deletion. */
   provisioningTimeoutMs: number;
+  /** How long to keep looking for a key whose create response was lost (a late commit). */
+  reconcileGraceMs: number;
 }
 
 export function resolveTiming(e: Environment): Timing {
@@ -107,5 +109,9 @@ export function resolveTiming(e: Environment): Timing {
     positiveNumber(e.config?.get("nscale:provisioningTimeoutSeconds"), "nscale:provisioningTimeoutSeconds") ??
     positiveNumber(e.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS, "NSCALE_PROVISIONING_TIMEOUT_SECONDS") ??
     600;
-  return { pollIntervalMs: interval, provisioningTimeoutMs: timeoutSeconds * 1000 };
+  const graceSeconds =
+    positiveNumber(e.config?.get("nscale:reconcileGraceSeconds"), "nscale:reconcileGraceSeconds") ??
+    positiveNumber(e.env.NSCALE_RECONCILE_GRACE_SECONDS, "NSCALE_RECONCILE_GRACE_SECONDS") ??
+    30;
+  return { pollIntervalMs: interval, provisioningTimeoutMs: timeoutSeconds * 1000, reconcileGraceMs: graceSeconds * 1000 };
 }

@@ -6,6 +6,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { request } from "undici";
+import { sharedDispatcher } from "../http/client";
 import { ProviderApiError } from "../errors";
 import { USER_AGENT } from "../version";
 
@@ -71,7 +72,9 @@ export class S3Client {
     const headers = { ...signedHeaders, "user-agent": USER_AGENT };
     let res;
     try {
-      res = await request(url, { method: method as "GET", headers, body, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      // The same retrying pool as the API clients: GET/HEAD/DELETE retried on 429/502/503/504 and
+      // resets (S3 throttles with 503 SlowDown); timeouts from OSK_HTTP_*_TIMEOUT_MS.
+      res = await request(url, { method: method as "GET", headers, body, dispatcher: sharedDispatcher() });
     } catch (err) {
       const e = err as Error & { code?: string };
       throw new ProviderApiError({
@@ -165,7 +168,19 @@ export type KeyProbe = "exists" | "deleted";
  */
 export async function probeKey(options: S3ClientOptions): Promise<KeyProbe> {
   const client = new S3Client(options);
-  const res = await client.send("GET", "/");
+  let res: S3Response;
+  try {
+    res = await client.send("GET", "/");
+  } catch (err) {
+    if (!(err instanceof ProviderApiError)) throw err;
+    throw new ProviderApiError({
+      cloud: "s3",
+      operation: "probe access key (refresh)",
+      transportCode: err.transportCode,
+      providerMessage: err.providerMessage,
+      hint: `Could not tell whether key ${options.credentials.accessKeyId} still exists; state was left unchanged. Check that ${options.endpoint} is reachable and refresh again.`,
+    });
+  }
   if (res.status === 200) return "exists";
   if (res.status === 403 && res.errorCode === "AccessDenied") return "exists";
   if (res.status === 403 && res.errorCode === "InvalidAccessKeyId") return "deleted";
