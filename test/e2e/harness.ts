@@ -133,14 +133,14 @@ function runEnsurePulumi(script: string): Promise<string> {
  * to every package in the repo's node_modules plus
  * `pulumi-object-storage-keys -> <repo root>`. Returns `dir`.
  *
- * Why not use the repo root as the provider cwd: the dynamic provider loads
- * `__provider` with require-from-string, whose module has no filename, so
- * `require()` inside it only searches `<cwd>/node_modules`, `<cwd>/../node_modules`...
- * Node's package self-reference needs a parent *file* inside the package, so
- * from cwd=<repo root> `require("pulumi-object-storage-keys/provider")` fails
- * with MODULE_NOT_FOUND. From this dir it resolves (symlinks are realpath'd,
- * so everything else loads from the repo's node_modules; the package's
- * `exports` point into `dist/`, so build first).
+ * Why a separate consumer dir: the dynamic provider loads `__provider` with
+ * require-from-string, whose module has no filename, so `require()` inside it
+ * only searches `<cwd>/node_modules`, `<cwd>/../node_modules`... (Node's package
+ * self-reference does not apply). The repo root works too, but only because the
+ * package depends on itself (`file:.`); a consumer dir is what users have and
+ * lets a test swap the linked implementation (upgrade.test.ts). Symlinks are
+ * realpath'd, so everything else loads from the repo's node_modules; the
+ * package's `exports` point into `dist/`, so build first.
  */
 export async function createConsumerDir(dir: string): Promise<string> {
   const nm = path.join(dir, "node_modules");
