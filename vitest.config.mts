@@ -7,6 +7,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -14,6 +15,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 60_000,
+          // The fault matrix is timing-sensitive (late commits, short timeouts): keep it off the
+          // CPU while the engine-driven e2e files run, by running the groups one after another.
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -25,6 +29,7 @@ export default defineConfig({
           // Each file drives the real engine; two at once on a 2-core machine is the sweet spot.
           fileParallelism: true,
           maxWorkers: 2,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
