@@ -1,0 +1,230 @@
+// Command pulumi-language-nodejs is a minimal stand-in for Pulumi's Node.js language host.
+//
+// Why it exists: the upstream host (module github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3)
+// is not served by the Go module proxy this project can reach, so it cannot be built offline, and
+// without a language host the engine cannot run a Pulumi.yaml project (`pulumi up` in a folder) or
+// `pulumi import`. Inline Automation API programs do not need one.
+//
+// What it does: it speaks the LanguageRuntime gRPC protocol from github.com/pulumi/pulumi/sdk/v3 and,
+// for Run, starts `node <project>/node_modules/@pulumi/pulumi/cmd/run ...` with the same flags and
+// environment variables (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS, PULUMI_NODEJS_TYPESCRIPT, ...)
+// that @pulumi/pulumi's run entry point reads. Everything else about running the program (TypeScript
+// through ts-node, entry-point resolution, closure serialization) is @pulumi/pulumi's own code.
+//
+// What it leaves out, on purpose: dependency installation (`pulumi install`), plugin discovery
+// (it reports no required plugins, which is right for dynamic providers: their plugin ships inside
+// @pulumi/pulumi), policy packs, Node.js-authored plugins, debugger attach, and the synchronous-invoke
+// pipes. Users with internet access should install Pulumi the official way, which ships the real host.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=v<pulumi version>".
+var version = "v0.0.0-dev"
+
+// The @pulumi/pulumi exit code meaning "the program already reported an actionable error".
+const exitCodeAlreadyReported = 32
+
+func main() {
+	// The engine starts a language host as `pulumi-language-nodejs [flags] <engine address>`. Flags
+	// (logging, tracing, -root) vary between engine versions; none matter here, so skip them all.
+	var engineAddress string
+	for _, arg := range os.Args[1:] {
+		if !strings.HasPrefix(arg, "-") {
+			engineAddress = arg
+		}
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &languageHost{engineAddress: engineAddress})
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the gRPC server: %v\n", err)
+		os.Exit(1)
+	}
+	// The engine reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type languageHost struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+}
+
+func (h *languageHost) Handshake(
+	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
+) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version}, nil
+}
+
+func (h *languageHost) GetRequiredPlugins(
+	context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *languageHost) GetRequiredPackages(
+	context.Context, *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+func (h *languageHost) GetProgramDependencies(
+	context.Context, *pulumirpc.GetProgramDependenciesRequest,
+) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+}
+
+func (h *languageHost) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, status.Error(codes.FailedPrecondition, "node is not on PATH")
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "node --version failed: %v", err)
+	}
+	return &pulumirpc.AboutResponse{Executable: node, Version: strings.TrimSpace(string(out))}, nil
+}
+
+func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	info := req.GetInfo()
+	if info == nil {
+		return &pulumirpc.RunResponse{Error: "the engine sent no program info; this language host needs Pulumi 3.100 or newer"}, nil
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "could not find node on the $PATH: " + err.Error()}, nil
+	}
+	runEntry, err := findRunEntry(info.GetProgramDirectory())
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	options := info.GetOptions().AsMap()
+
+	args := []string{}
+	if nodeargs, ok := options["nodeargs"].(string); ok && nodeargs != "" {
+		args = append(args, strings.Fields(nodeargs)...)
+	}
+	args = append(args, runEntry)
+	flag := func(name, value string) {
+		if value != "" {
+			args = append(args, "--"+name, value)
+		}
+	}
+	flag("monitor", req.GetMonitorAddress())
+	flag("engine", h.engineAddress)
+	flag("organization", req.GetOrganization())
+	flag("project", req.GetProject())
+	flag("root-directory", info.GetRootDirectory())
+	flag("stack", req.GetStack())
+	flag("pwd", info.GetProgramDirectory())
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	flag("parallel", strconv.Itoa(int(req.GetParallel())))
+	args = append(args, info.GetEntryPoint())
+	args = append(args, req.GetArgs()...)
+
+	config, err := json.Marshal(orEmptyMap(req.GetConfig()))
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "could not serialize config: " + err.Error()}, nil
+	}
+	secretKeys, err := json.Marshal(orEmptySlice(req.GetConfigSecretKeys()))
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "could not serialize config secret keys: " + err.Error()}, nil
+	}
+	env := append(os.Environ(), "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	// TypeScript is on unless the project turns it off, as with the upstream host.
+	if typescript, ok := options["typescript"].(bool); !ok || typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if tsconfig, ok := options["tsconfig"].(string); ok && tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	}
+
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Env = env
+	// Wrapping os.Stdout/os.Stderr keeps Node from switching the engine's pipes to non-blocking mode.
+	cmd.Stdout = struct{ *os.File }{os.Stdout}
+	cmd.Stderr = struct{ *os.File }{os.Stderr}
+	// On cancellation (Ctrl-C in the CLI), give the program the chance to finish in-flight operations.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+
+	err = cmd.Run()
+	_ = os.Stdout.Sync()
+	_ = os.Stderr.Sync()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == exitCodeAlreadyReported:
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	case errors.As(err, &exitErr):
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: "could not start node: " + err.Error()}, nil
+	}
+}
+
+// findRunEntry finds @pulumi/pulumi's run entry point the way Node resolves packages: in
+// node_modules of the program directory or of any directory above it.
+func findRunEntry(programDirectory string) (string, error) {
+	for dir := programDirectory; ; dir = filepath.Dir(dir) {
+		candidate := filepath.Join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run")
+		if _, err := os.Stat(filepath.Join(candidate, "index.js")); err == nil {
+			return candidate, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("could not find @pulumi/pulumi in node_modules above %s: run `npm install` in the project first", programDirectory)
+		}
+	}
+}
+
+func orEmptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func orEmptySlice(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
