@@ -74,8 +74,11 @@ export function diffBucket(olds: Record<string, unknown>, news: Record<string, u
   const replaces = ["cloud", "bucketName", "s3Endpoint"].filter(
     (k) => (k === "bucketName" && news[k] === UNKNOWN) || (news[k] !== UNKNOWN && JSON.stringify(olds[k]) !== JSON.stringify(news[k])),
   );
+  // An unknown region alone is no change: in a preview the SDK reports every output the key did not
+  // set (an Nscale key's region without config) as unknown, which would show a perpetual update.
+  // When the key really changes, its accessKeyId is unknown too and that predicts the update.
   const inPlace = ["accessKeyId", "secretAccessKey", "region", "forceDestroy", "apiUrl", "apiKey"].filter(
-    (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+    (k) => !(k === "region" && news[k] === UNKNOWN) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
   );
   return { changes: replaces.length + inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, diff } from "../../src/provider/index";
+import { bucket as bucketProvider, check, diff } from "../../src/provider/index";
 import { checkInputs, generateName, nameBase, UNKNOWN } from "../../src/provider/inputs";
 
 const nscale = {
@@ -181,5 +181,30 @@ describe("diff", () => {
   it("replaces on a HostUp label change", async () => {
     const r = await diff("AK", { ...hostup, keyId: "AK" }, { ...hostup, label: "new" });
     expect(r).toMatchObject({ changes: true, replaces: ["label"] });
+  });
+});
+
+describe("bucket diff", () => {
+  const bucket = {
+    cloud: "nscale",
+    resourceName: "b",
+    bucketName: "b-abc1234",
+    s3Endpoint: "https://s3.example",
+    accessKeyId: "AKIA1",
+    secretAccessKey: "s1",
+  };
+  const olds = { ...bucket, createdAt: "2026-11-23T00:00:00.000Z" };
+  it.each([
+    ["no change", bucket, false, []],
+    ["an unknown region (an Nscale key without region config, in preview) is no change", { ...bucket, region: UNKNOWN }, false, []],
+    ["a known new region updates in place", { ...bucket, region: "eu-west-1" }, true, []],
+    ["an unknown accessKeyId (key rotation, in preview) updates in place", { ...bucket, accessKeyId: UNKNOWN, secretAccessKey: UNKNOWN, region: UNKNOWN }, true, []],
+    ["a new bucket name replaces", { ...bucket, bucketName: "other-name" }, true, ["bucketName"]],
+    ["an unknown s3Endpoint does not replace", { ...bucket, s3Endpoint: UNKNOWN }, false, []],
+    ["a known new s3Endpoint replaces", { ...bucket, s3Endpoint: "https://other.example" }, true, ["s3Endpoint"]],
+  ] as const)("%s", async (_label, news, changes, replaces) => {
+    const result = await bucketProvider.diff("b-abc1234", { ...olds, __provider: "x" }, { ...news, __provider: "x" });
+    expect(result.changes).toBe(changes);
+    expect(result.replaces ?? []).toEqual(replaces);
   });
 });
