@@ -84,12 +84,12 @@ describe("bucket-app examples (runner, emulator, real engine)", () => {
     });
   }
 
-  it("every example typechecks with its own tsconfig.json", async (ctx) => {
+  it("every example and the demo typecheck with their own tsconfig.json", async (ctx) => {
     const eng = need(ctx);
     const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-    for (const example of ["nscale-bucket-app", "hostup-bucket-app", "automation-pipeline"]) {
-      const r = await run(eng, process.execPath, [tsc, "--noEmit", "-p", path.join(REPO_ROOT, "examples", example, "tsconfig.json")]);
-      expect(r.code, `${example}\n${transcript(r)}`).toBe(0);
+    for (const folder of ["examples/nscale-bucket-app", "examples/hostup-bucket-app", "examples/automation-pipeline", "demo"]) {
+      const r = await run(eng, process.execPath, [tsc, "--noEmit", "-p", path.join(REPO_ROOT, folder, "tsconfig.json")]);
+      expect(r.code, `${folder}\n${transcript(r)}`).toBe(0);
     }
   });
 
