@@ -5,10 +5,9 @@
  */
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { assertDistBuilt, type Engine } from "./harness";
-import { engineOrSkip, readJson, runTs, tempDir, transcript } from "./examples-support";
+import { readJson, runTs, transcript, useSuiteEngine } from "./examples-support";
 
 const SCRIPT = "examples/automation-pipeline/pipeline.ts";
 
@@ -39,30 +38,12 @@ interface PipelineSummary {
 }
 
 describe("automation-pipeline example (child process, emulator, real engine)", () => {
-  let engine: Engine | undefined;
-  let skipReason: string | undefined;
-  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    await assertDistBuilt("dist/emulator/index.js");
-    const e = await engineOrSkip();
-    if ("skip" in e) skipReason = e.skip;
-    else engine = e;
-    tmp = await tempDir("osk-pipeline-");
-  });
-  afterAll(async () => {
-    await tmp?.cleanup();
-  });
-
-  function need(ctx: { skip: (note?: string) => never }): Engine {
-    if (skipReason !== undefined) ctx.skip(skipReason);
-    return engine!;
-  }
+  const suite = useSuiteEngine("osk-pipeline-");
 
   for (const cloud of ["nscale", "hostup"] as const) {
     it(`${cloud}: --emulator --rotate creates, checks the new key through S3 before the old one is deleted, destroys`, async (ctx) => {
-      const eng = need(ctx);
-      const json = path.join(tmp!.dir, `${cloud}.json`);
+      const eng = suite.need(ctx);
+      const json = path.join(suite.dir, `${cloud}.json`);
       const r = await runTs(eng, SCRIPT, ["--emulator", "--cloud", cloud, "--stack", `ci-${cloud}`, "--rotate", "2026-11-23", "--summary-json", json]);
       expect(r.code, transcript(r)).toBe(0);
       const s = await readJson<PipelineSummary>(json);
@@ -99,8 +80,8 @@ describe("automation-pipeline example (child process, emulator, real engine)", (
   }
 
   it("a failing key check stops the rotation: the old key stays (pending deletion), the next up finishes it", async (ctx) => {
-    const eng = need(ctx);
-    const r = await runTs(eng, "test/e2e/fixtures/examples-pipeline-failed-check.ts", [path.join(tmp!.dir, "failed-check")]);
+    const eng = suite.need(ctx);
+    const r = await runTs(eng, "test/e2e/fixtures/examples-pipeline-failed-check.ts", [path.join(suite.dir, "failed-check")]);
     expect(r.code, transcript(r)).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as {
       oldAccessKeyId: string;
@@ -125,7 +106,7 @@ describe("automation-pipeline example (child process, emulator, real engine)", (
   });
 
   it("--help prints usage; bad flags exit 2", async (ctx) => {
-    const eng = need(ctx);
+    const eng = suite.need(ctx);
     const help = await runTs(eng, SCRIPT, ["--help"]);
     expect(help.code, transcript(help)).toBe(0);
     for (const flag of ["--stack", "--cloud", "--rotate", "--destroy", "--emulator", "--backend"]) expect(help.stdout).toContain(flag);

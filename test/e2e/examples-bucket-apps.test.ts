@@ -8,10 +8,9 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { assertDistBuilt, type Engine } from "./harness";
-import { engineOrSkip, readJson, REPO_ROOT, run, runTs, tempDir, transcript } from "./examples-support";
+import { readJson, REPO_ROOT, run, runTs, transcript, useSuiteEngine } from "./examples-support";
 
 interface BucketAppSummary {
   example: string;
@@ -30,34 +29,16 @@ interface BucketAppSummary {
 }
 
 describe("bucket-app examples (runner, emulator, real engine)", () => {
-  let engine: Engine | undefined;
-  let skipReason: string | undefined;
-  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    await assertDistBuilt("dist/emulator/index.js");
-    const e = await engineOrSkip();
-    if ("skip" in e) skipReason = e.skip;
-    else engine = e;
-    tmp = await tempDir("osk-examples-");
-  });
-  afterAll(async () => {
-    await tmp?.cleanup();
-  });
-
-  function need(ctx: { skip: (note?: string) => never }): Engine {
-    if (skipReason !== undefined) ctx.skip(skipReason);
-    return engine!;
-  }
+  const suite = useSuiteEngine("osk-examples-");
 
   for (const [example, cloud] of [
     ["nscale-bucket-app", "nscale"],
     ["hostup-bucket-app", "hostup"],
   ] as const) {
     it(`${example}: up, S3 round trip with the dotenv credentials, destroy`, async (ctx) => {
-      const eng = need(ctx);
-      const json = path.join(tmp!.dir, `${example}.json`);
-      const r = await runTs(eng, "scripts/run-example.ts", [example, "--state-dir", path.join(tmp!.dir, example), "--json", json]);
+      const eng = suite.need(ctx);
+      const json = path.join(suite.dir, `${example}.json`);
+      const r = await runTs(eng, "scripts/run-example.ts", [example, "--state-dir", path.join(suite.dir, example), "--json", json]);
       expect(r.code, transcript(r)).toBe(0);
       const s = await readJson<BucketAppSummary>(json);
 
@@ -85,7 +66,7 @@ describe("bucket-app examples (runner, emulator, real engine)", () => {
   }
 
   it("every example and the demo typecheck with their own tsconfig.json", async (ctx) => {
-    const eng = need(ctx);
+    const eng = suite.need(ctx);
     const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
     for (const folder of ["examples/nscale-bucket-app", "examples/hostup-bucket-app", "examples/automation-pipeline", "demo"]) {
       const r = await run(eng, process.execPath, [tsc, "--noEmit", "-p", path.join(REPO_ROOT, folder, "tsconfig.json")]);
@@ -94,9 +75,9 @@ describe("bucket-app examples (runner, emulator, real engine)", () => {
   });
 
   it("every Pulumi.yaml is accepted by the CLI (stack init + config on a file backend)", async (ctx) => {
-    const eng = need(ctx);
+    const eng = suite.need(ctx);
     for (const project of ["examples/nscale-bucket-app", "examples/hostup-bucket-app", "."]) {
-      const dir = path.join(tmp!.dir, "yaml", project.replace(/[/.]/g, "_") || "root");
+      const dir = path.join(suite.dir, "yaml", project.replace(/[/.]/g, "_") || "root");
       await fs.mkdir(dir, { recursive: true });
       await fs.copyFile(path.join(REPO_ROOT, project, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
       const env = {

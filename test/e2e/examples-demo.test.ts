@@ -6,10 +6,9 @@
  */
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { assertDistBuilt, type Engine } from "./harness";
-import { engineOrSkip, readJson, run, runTs, tempDir, transcript, REPO_ROOT } from "./examples-support";
+import { readJson, run, runTs, transcript, REPO_ROOT, useSuiteEngine } from "./examples-support";
 
 interface DemoSummary {
   project: string;
@@ -27,30 +26,12 @@ interface DemoSummary {
 }
 
 describe("demo (scripts/demo.ts, emulator, real engine)", () => {
-  let engine: Engine | undefined;
-  let skipReason: string | undefined;
-  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    await assertDistBuilt("dist/emulator/index.js");
-    const e = await engineOrSkip();
-    if ("skip" in e) skipReason = e.skip;
-    else engine = e;
-    tmp = await tempDir("osk-demo-");
-  });
-  afterAll(async () => {
-    await tmp?.cleanup();
-  });
-
-  function need(ctx: { skip: (note?: string) => never }): Engine {
-    if (skipReason !== undefined) ctx.skip(skipReason);
-    return engine!;
-  }
+  const suite = useSuiteEngine("osk-demo-");
 
   it("creates an Nscale and a HostUp key with buckets, proves both through S3, tears down", async (ctx) => {
-    const eng = need(ctx);
-    const json = path.join(tmp!.dir, "demo.json");
-    const r = await runTs(eng, "scripts/demo.ts", ["--state-dir", path.join(tmp!.dir, "state"), "--json", json]);
+    const eng = suite.need(ctx);
+    const json = path.join(suite.dir, "demo.json");
+    const r = await runTs(eng, "scripts/demo.ts", ["--state-dir", path.join(suite.dir, "state"), "--json", json]);
     expect(r.code, transcript(r)).toBe(0);
     const s = await readJson<DemoSummary>(json);
 
@@ -75,7 +56,7 @@ describe("demo (scripts/demo.ts, emulator, real engine)", () => {
   });
 
   it("bash scripts/demo --help answers without running the setup", async (ctx) => {
-    const eng = need(ctx);
+    const eng = suite.need(ctx);
     const r = await run(eng, "bash", [path.join(REPO_ROOT, "scripts", "demo"), "--help"]);
     expect(r.code, transcript(r)).toBe(0);
     expect(r.stdout).toContain("--keep");

@@ -8,7 +8,9 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { getEngine, REPO_ROOT, type Engine } from "./harness";
+import { afterAll, beforeAll } from "vitest";
+
+import { assertDistBuilt, getEngine, REPO_ROOT, type Engine } from "./harness";
 
 export { REPO_ROOT };
 
@@ -26,12 +28,6 @@ const BLANK_CLOUD_ENV: Record<string, string> = {
   HOSTUP_API_URL: "",
   KEEP_STACK: "",
 };
-
-export type EngineOrSkip = Engine | { skip: string };
-
-export async function engineOrSkip(): Promise<EngineOrSkip> {
-  return getEngine();
-}
 
 export interface RunResult {
   code: number | null;
@@ -102,4 +98,37 @@ export async function readJson<T>(file: string): Promise<T> {
 /** Output for assertion messages: the child's whole stdout/stderr. */
 export function transcript(r: RunResult): string {
   return `exit ${r.code} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}
+
+export interface SuiteEngine {
+  /** The engine, or skips the test with the reason (getEngine never skips under CI=true). */
+  need(ctx: { skip: (note?: string) => never }): Engine;
+  /** This suite's temp dir (removed after the suite unless PULUMI_OSK_KEEP_E2E=1). */
+  readonly dir: string;
+}
+
+/** Registers the suite's beforeAll/afterAll: dist/ built, the engine (or a skip reason), a temp dir. */
+export function useSuiteEngine(tempPrefix: string): SuiteEngine {
+  let engine: Engine | undefined;
+  let skipReason: string | undefined;
+  let tmp: { dir: string; cleanup: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    await assertDistBuilt("dist/emulator/index.js");
+    const e = await getEngine();
+    if ("skip" in e) skipReason = e.skip;
+    else engine = e;
+    tmp = await tempDir(tempPrefix);
+  });
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+  return {
+    need(ctx) {
+      if (skipReason !== undefined) ctx.skip(skipReason);
+      return engine!;
+    },
+    get dir() {
+      return tmp!.dir;
+    },
+  };
 }

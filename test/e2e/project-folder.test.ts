@@ -16,8 +16,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
-import { assertDistBuilt, createConsumerDir, readStateFile, type Engine } from "./harness";
-import { engineOrSkip, REPO_ROOT, run, tempDir, transcript, type RunResult } from "./examples-support";
+import { createConsumerDir, readStateFile } from "./harness";
+import { REPO_ROOT, run, transcript, useSuiteEngine, type RunResult } from "./examples-support";
 import { ACCESS_KEY_TYPE, emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds, startSuiteEmulator } from "./support";
 
 interface Project {
@@ -58,31 +58,22 @@ const PROJECTS: Project[] = [
 ];
 
 describe("Pulumi.yaml projects run by the CLI and the Node.js language host", () => {
-  let engine: Engine | undefined;
-  let skipReason: string | undefined;
+  const suite = useSuiteEngine("osk-folder-");
   let emu: Emulator;
-  let tmp: { dir: string; cleanup: () => Promise<void> };
 
   beforeAll(async () => {
-    await assertDistBuilt();
-    const e = await engineOrSkip();
-    if ("skip" in e) skipReason = e.skip;
-    else engine = e;
     emu = await startSuiteEmulator();
-    tmp = await tempDir("osk-folder-");
   });
   afterAll(async () => {
     await emu?.close();
-    await tmp?.cleanup();
   });
 
   for (const project of PROJECTS) {
     const label = project.source === "." ? "repo-root demo" : project.source;
     const importStep = project.source === "examples/hostup-bucket-app" ? ", `pulumi import` refused" : "";
     it(`${label}: up, outputs, no plaintext in state, preview without changes, refresh${importStep}, destroy`, async (ctx) => {
-      if (skipReason !== undefined) ctx.skip(skipReason);
-      const eng = engine!;
-      const base = path.join(tmp.dir, label.replace(/[^a-z0-9]+/gi, "-"));
+      const eng = suite.need(ctx);
+      const base = path.join(suite.dir, label.replace(/[^a-z0-9]+/gi, "-"));
       const dir = path.join(base, "project");
       if (project.link === undefined) await createConsumerDir(dir);
       else {
