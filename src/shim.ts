@@ -1,7 +1,7 @@
 /**
  * What the engine serializes into state as `__provider`. Each method loads this package's
  * implementation by name at run time, so the shim captures no code, config, token or secret (only
- * the string `kind`), stays ~2.5 KB, and state written today runs the installed version on later
+ * the string `kind`), stays ~2.7 KB, and state written today runs the installed version on later
  * refresh and destroy. The package must resolve from the project directory, as it does for any
  * project that depends on it.
  */

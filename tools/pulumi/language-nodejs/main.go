@@ -123,7 +123,7 @@ func (h *languageHost) About(context.Context, *pulumirpc.AboutRequest) (*pulumir
 func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	info := req.GetInfo()
 	if info == nil {
-		return &pulumirpc.RunResponse{Error: "the engine sent no program info; this language host needs Pulumi 3.100 or newer"}, nil
+		return &pulumirpc.RunResponse{Error: "the engine sent no program info: this language host needs a newer Pulumi CLI"}, nil
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -136,6 +136,7 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	options := info.GetOptions().AsMap()
 
 	args := []string{}
+	// Split on whitespace only: quoted node arguments (rare) are not supported here.
 	if nodeargs, ok := options["nodeargs"].(string); ok && nodeargs != "" {
 		args = append(args, strings.Fields(nodeargs)...)
 	}
