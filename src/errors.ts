@@ -54,9 +54,12 @@ export class ProviderApiError extends UserFacingError implements ApiErrorDetails
     this.transportCode = details.transportCode;
   }
 
-  /** True when the request may have reached the server but its outcome is unknown. */
+  /**
+   * True when the request may have taken effect but its outcome is unknown: no response, a 5xx, or
+   * a success whose body could not be read (for a create: the key exists, its secret unreadable).
+   */
   get outcomeUnknown(): boolean {
-    return this.status === undefined || this.status >= 500;
+    return this.status === undefined || this.status >= 500 || this.code === "UNEXPECTED_RESPONSE";
   }
 }
 

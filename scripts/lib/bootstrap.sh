@@ -1,6 +1,12 @@
-# Sourced by scripts/demo and scripts/run-example: npm deps, the build, the Pulumi CLI, each with a
-# progress line `[  1.2s] phase     message` timed from OSK_STARTED_MS (exported, so the TypeScript
-# part continues the same clock). Leaves PATH and PULUMI_OSK_BIN pointing at the CLI.
+# Sourced by scripts/demo, scripts/run-example and scripts/test: npm deps, the build, the Pulumi CLI,
+# each with a progress line `[  1.2s] phase     message` timed from OSK_STARTED_MS (exported, so the
+# TypeScript part continues the same clock). osk_bootstrap leaves PATH and PULUMI_OSK_BIN pointing
+# at the CLI.
+
+# True when CI is set to anything but "", "0" or "false" (the e2e harness reads CI the same way).
+osk_is_ci() {
+  case "${CI:-}" in "" | 0 | false | FALSE | False) return 1 ;; *) return 0 ;; esac
+}
 
 # Milliseconds since the epoch (GNU date; elsewhere, e.g. macOS, ask node).
 osk_now_ms() {
@@ -23,12 +29,17 @@ osk_seconds_since() { # osk_seconds_since <epoch ms>
   awk -v a="$(osk_now_ms)" -v b="$1" 'BEGIN { printf "%.1fs", (a - b) / 1000 }'
 }
 
-osk_bootstrap() {
-  local t0 bin version
-  mkdir -p .pulumi-local/logs
+# npm dependencies (scripts/install: npm ci once per lockfile) and the build (dist/).
+osk_prepare() {
+  local t0
+  mkdir -p .pulumi-local/logs || return 1
 
   t0="$(osk_now_ms)"
-  scripts/install
+  # Explicit checks throughout: `set -e` does not apply inside a function called from `&&` or `if`.
+  if ! scripts/install; then
+    osk_phase install "FAILED: npm dependencies (output above)"
+    return 1
+  fi
   osk_phase install "npm dependencies in place ($(osk_seconds_since "$t0"))"
 
   t0="$(osk_now_ms)"
@@ -38,16 +49,22 @@ osk_bootstrap() {
     return 1
   fi
   osk_phase build "tsc -> dist/ ($(osk_seconds_since "$t0"))"
+}
 
-  # ensure-pulumi: stdout is the bin dir; its stderr is shown live, minus the chatter of a warm run.
+# The Pulumi CLI (scripts/ensure-pulumi): exports PATH and PULUMI_OSK_BIN, or returns 1.
+osk_engine() {
+  local t0 bin version
   t0="$(osk_now_ms)"
-  if ! bin="$(scripts/ensure-pulumi 2> >(grep --line-buffered -v -e 'using cached pulumi' -e 'from PATH' \
-      -e 'pulumi-language-nodejs is not available' -e 'inline Automation API programs' -e "but 'pulumi up' on a Pulumi.yaml" \
-      | sed 's/^/                  /' >&2))"; then
-    osk_phase engine "FAILED: no Pulumi CLI (see above)"
+  # ensure-pulumi's stdout is the bin dir; its notes and build progress go to stderr, indented.
+  if ! bin="$(OSK_ENSURE_PULUMI_QUIET=1 scripts/ensure-pulumi 2> >(sed 's/^/                  /' >&2))"; then
+    osk_phase engine "FAILED: no Pulumi CLI (see the messages above)"
     return 1
   fi
   version="$(PULUMI_SKIP_UPDATE_CHECK=true "$bin/pulumi" version 2>/dev/null || echo unknown)"
   osk_phase engine "pulumi ${version} in $bin ($(osk_seconds_since "$t0"))"
   export PATH="$bin:$PATH" PULUMI_OSK_BIN="$bin"
+}
+
+osk_bootstrap() {
+  osk_prepare && osk_engine
 }

@@ -3,7 +3,7 @@
  * refresh asks S3 itself whether the key still works (a signed, read-only probe).
  */
 import { HostUpClient } from "../clouds/hostup/client";
-import { LifecycleError, ProviderApiError } from "../errors";
+import { ConfigurationError, LifecycleError, ProviderApiError } from "../errors";
 import { probeKey } from "../s3/client";
 import type { HostUpInputs } from "./inputs";
 import { requireCredential, resolveApiUrl, type Environment } from "./settings";
@@ -57,9 +57,11 @@ export async function createHostUpKey(inputs: HostUpInputs, e: Environment): Pro
     return { id: outs.keyId, outs };
   }
 
+  const label = inputs.label;
+  if (label === undefined) throw new ConfigurationError("label: missing after check; this is a bug in this library.");
   let created;
   try {
-    created = await client.createKey(inputs.label);
+    created = await client.createKey(label);
   } catch (err) {
     if (err instanceof ProviderApiError && err.outcomeUnknown) {
       throw new LifecycleError(

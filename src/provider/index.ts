@@ -14,7 +14,7 @@ import { checkInputs, containsUnknown, durationMs, replaceOnChange, safeProperty
 import { createHostUpKey, deleteHostUpKey, readHostUpKey } from "./hostup";
 import { createNscaleKey, deleteNscaleKey, readNscaleKey, resumeNscaleKey } from "./nscale";
 import { missingCredentialMessage, resolveCredential, resolveTiming, settingNames, type ConfigSource, type Environment } from "./settings";
-import type { KeyOutputs } from "./state";
+import { compact, verifyAdoptedSecret, type KeyOutputs } from "./state";
 import { checkBucket, createBucket, deleteBucket, diffBucket, readBucket, verifyBucketAccess, type BucketInputs, type BucketOutputs } from "./bucket";
 
 let stackConfig: ConfigSource | undefined;
@@ -71,10 +71,49 @@ function same(a: unknown, b: unknown): boolean {
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
   const cloud = (olds.cloud ?? news.cloud) as "nscale" | "hostup";
   if (olds.cloud !== news.cloud) return { changes: true, replaces: ["cloud"], deleteBeforeReplace: false };
+  if (stillAdoptingSameKey(olds, news)) return diffAdopted(cloud, olds, news);
   const replaces = replaceOnChange[cloud].filter((k) => news[k] === UNKNOWN || !same(olds[k], news[k]));
   if (typeof news.rotateAfter === "string" && isExpired(olds.createdAt, news.rotateAfter)) replaces.push("rotateAfter");
   const inPlace = inPlaceInputs(cloud).filter((k) => !same(olds[k], news[k]));
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+type AdoptInput = { keyId?: unknown; secretAccessKey?: unknown };
+
+function stillAdoptingSameKey(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  const was = olds.adopt as AdoptInput | undefined;
+  const now = news.adopt as AdoptInput | undefined;
+  return olds.adopted === true && typeof now === "object" && now !== null && now.keyId === was?.keyId;
+}
+
+/** What the server reports about an adopted key; only compared when the program sets it. */
+const describedByServer = { nscale: ["endpointId", "name", "description", "identityPolicy"], hostup: ["label"] };
+
+/**
+ * An adopted key must never be replaced: the replacement would adopt the same key again and then
+ * delete it as "the old one". So a change that would replace it fails at preview with the fix,
+ * and a secret supplied (or corrected) later is verified and stored in place.
+ */
+function diffAdopted(cloud: "nscale" | "hostup", olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+  const changed = replaceOnChange[cloud].filter((k) => {
+    if (k === "adopt" || k === "cloud") return false;
+    if (describedByServer[cloud].includes(k) && news[k] === undefined) return false;
+    return !same(olds[k], news[k]);
+  });
+  if (typeof news.rotateAfter === "string" && isExpired(olds.createdAt, news.rotateAfter)) changed.push("rotateAfter");
+  const unknown = changed.filter((k) => news[k] === UNKNOWN);
+  const known = changed.filter((k) => news[k] !== UNKNOWN);
+  if (known.length > 0) {
+    const keyId = String((olds.adopt as AdoptInput).keyId);
+    throw new ConfigurationError(
+      `${known.join(", ")}: access key ${keyId} was adopted, and changing ${known.length > 1 ? "these" : "this"} would replace it, ` +
+        "which for an adopted key means adopting it again and then deleting it. To rotate to a new key, remove `adopt` " +
+        `(the next \`up\` creates a new key, then deletes ${keyId}); otherwise revert ${known.join(", ")}.`,
+    );
+  }
+  const secretChanged = !same((olds.adopt as AdoptInput).secretAccessKey, (news.adopt as AdoptInput).secretAccessKey);
+  const inPlace = [...inPlaceInputs(cloud).filter((k) => !same(olds[k], news[k])), ...(secretChanged ? ["adopt"] : []), ...unknown];
+  return { changes: inPlace.length > 0, replaces: [], deleteBeforeReplace: false };
 }
 
 function asOutputs(props: Record<string, unknown>): KeyOutputs {
@@ -115,6 +154,12 @@ export async function update(id: string, olds: Record<string, unknown>, news: Re
     else next[k] = inputs[k];
   }
   let outs = next as unknown as KeyOutputs;
+  if (previous.adopted && inputs.adopt !== undefined && !same(previous.adopt, inputs.adopt)) {
+    // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
+    const adopt = inputs.adopt as { keyId: string; secretAccessKey?: string };
+    outs = compact({ ...outs, adopt, secretAccessKey: adopt.secretAccessKey ?? "" });
+    await verifyAdoptedSecret(outs, outs.region ?? "us-east-1");
+  }
   if (outs.cloud === "nscale") outs = await resumeNscaleKey(id, outs, environment());
   return { outs };
 }
@@ -145,7 +190,8 @@ export const bucket = {
   },
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
     const previous = userInputs(olds);
-    const next = { ...previous, ...userInputs(news), createdAt: previous.createdAt } as unknown as BucketOutputs;
+    // Only the new inputs: one the user removed (forceDestroy, an apiKey override) must not linger.
+    const next = compact({ ...userInputs(news), createdAt: previous.createdAt }) as unknown as BucketOutputs;
     if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
       await verifyBucketAccess(next);
     }

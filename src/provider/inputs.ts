@@ -73,7 +73,7 @@ export const NscaleInputs = z.strictObject({
       error:
         "must start with a lowercase letter, contain only lowercase letters, digits and hyphens, not end with a hyphen, and be at most 63 characters (e.g. \"bucket-admin-key\"); omit it to derive one from the resource name",
     }),
-  ),
+  ).optional(), // check derives one unless the key is adopted (then the server's name stands)
   description: str((s) => s.max(1024, { error: "must be at most 1024 characters" })).optional(),
   identityPolicy: str((s) =>
     s
@@ -95,7 +95,7 @@ export const HostUpInputs = z.strictObject({
     s
       .refine((v) => v.trim().length > 0, { error: "must not be empty or blank: omit it to derive one from the resource name" })
       .refine((v) => v.length <= 64, { error: "must be at most 64 characters" }),
-  ),
+  ).optional(), // check derives one unless the key is adopted
   rotationTrigger: rotationTrigger.optional(),
   rotateAfter: rotateAfter.optional(),
   apiKey: credential("HostUp API key").optional(),
@@ -174,8 +174,10 @@ export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input
     }
     if (issue.code === "unrecognized_keys" && issue.path.length === 0) {
       for (const key of issue.keys) {
+        // Not `key` itself: the engine would print its value, and a mistyped secret input
+        // (`apiTokn: config.requireSecret(...)`) would appear decrypted.
         failures.push({
-          property: key,
+          property: `${key} (unknown property)`,
           reason: `is not a property of an ${cloud} access key.${suggestion(key, userProperties[cloud])} Valid properties: ${userProperties[cloud].join(", ")}.`,
         });
       }
@@ -192,8 +194,11 @@ export function toFailures(error: z.ZodError, cloud: keyof typeof schemas, input
   return failures.filter((f) => (seen.has(f.property) ? false : (seen.add(f.property), true)));
 }
 
-function describeType(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+function describeType(value: unknown, showValue: boolean): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return showValue ? `${typeof value} ${JSON.stringify(value)}` : `a ${typeof value}`;
 }
 
 function valueAt(input: Record<string, unknown>, path: PropertyKey[]): unknown {
@@ -213,8 +218,10 @@ function unionMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>, b
     return `has unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}; allowed: keyId, secretAccessKey`;
   }
   if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
-    const got = valueAt(input, [...base, ...issue.path]);
-    return got === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}, got ${describeType(got)}`;
+    const path = [...base, ...issue.path];
+    const got = valueAt(input, path);
+    const showValue = !SECRET_INPUTS.has(String(path[0] ?? ""));
+    return got === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}, got ${describeType(got, showValue)}`;
   }
   return issue.message;
 }
@@ -290,7 +297,8 @@ export function checkInputs(olds: Record<string, unknown>, news: Record<string, 
   }
   const defaulted = { ...input };
   const nameField = cloud === "nscale" ? "name" : "label";
-  if (defaulted[nameField] === undefined && typeof defaulted.resourceName === "string") {
+  // An adopted key already has its name: a generated one would only differ from it.
+  if (defaulted[nameField] === undefined && defaulted.adopt === undefined && typeof defaulted.resourceName === "string") {
     defaulted[nameField] =
       reusableGeneratedName(oldInputs, nameField, defaulted.resourceName) ?? generateName(defaulted.resourceName);
   }

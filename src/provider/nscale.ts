@@ -4,7 +4,7 @@
  */
 import { NscaleClient, s3EndpointFromDnsName } from "../clouds/nscale/client";
 import type { AccessKeyRead } from "../clouds/nscale/schemas";
-import { LifecycleError, PartialCreateError, ProviderApiError } from "../errors";
+import { ConfigurationError, LifecycleError, PartialCreateError, ProviderApiError } from "../errors";
 import type { NscaleInputs } from "./inputs";
 import { pollUntil } from "./poll";
 import { requireCredential, resolveApiUrl, resolveNscaleRegion, resolveTiming, type Environment } from "./settings";
@@ -41,7 +41,14 @@ function refreshFields(key: AccessKeyRead): Partial<KeyOutputs> {
  * Polls a freshly created key until it is provisioned. 404 right after create is Nscale's
  * cache lag and means "keep polling", as do pending/provisioning/unknown.
  */
-async function waitProvisioned(client: NscaleClient, e: Environment, endpointId: string, keyId: string) {
+/** `observe` sees every status read, so a caller that records a failed wait records the last one. */
+async function waitProvisioned(
+  client: NscaleClient,
+  e: Environment,
+  endpointId: string,
+  keyId: string,
+  observe: (key: AccessKeyRead) => void = () => {},
+) {
   const timing = resolveTiming(e);
   let last: AccessKeyRead | undefined;
   const result = await pollUntil<AccessKeyRead>(
@@ -49,6 +56,7 @@ async function waitProvisioned(client: NscaleClient, e: Environment, endpointId:
       const key = await client.getAccessKey(endpointId, keyId);
       if (key === undefined) return { done: false };
       last = key;
+      observe(key);
       const s = key.metadata.provisioningStatus;
       return s === "provisioned" || s === "error" || s === "deprovisioning" ? { done: true, value: key } : { done: false };
     },
@@ -89,15 +97,18 @@ export async function createNscaleKey(
 
   if (inputs.adopt) return adoptNscaleKey(client, inputs, common, e);
 
+  const name = inputs.name;
+  if (name === undefined) throw new ConfigurationError("name: missing after check; this is a bug in this library.");
   let created;
+  const requestedAt = Date.now();
   try {
     created = await client.createAccessKey(inputs.endpointId, {
-      metadata: compact({ name: inputs.name, description: inputs.description }),
+      metadata: compact({ name, description: inputs.description }),
       spec: { identityPolicy: inputs.identityPolicy },
     });
   } catch (err) {
     if (err instanceof ProviderApiError && err.outcomeUnknown) {
-      throw await reconcileAmbiguousCreate(client, inputs, err, resolveTiming(e));
+      throw await reconcileAmbiguousCreate(client, inputs, err, requestedAt, resolveTiming(e));
     }
     throw err;
   }
@@ -122,7 +133,7 @@ export async function createNscaleKey(
   });
   try {
     outs.s3Endpoint = (await s3EndpointOf(client, inputs.endpointId)) ?? "";
-    const key = await waitProvisioned(client, e, inputs.endpointId, id);
+    const key = await waitProvisioned(client, e, inputs.endpointId, id, (seen) => (outs = { ...outs, ...refreshFields(seen) }));
     outs = { ...outs, ...refreshFields(key) };
     return { id, outs };
   } catch (err) {
@@ -136,20 +147,32 @@ export async function createNscaleKey(
  * The create request may or may not have reached Nscale, and a server that timed out may still
  * commit it later. A key without its secret is useless and invisible to state, so look for it by
  * its (unique) name for a grace period; delete it if it appears, then fail clearly either way.
+ * Only a key created after the request was sent is deleted: during a replacement with an explicit
+ * name the old key, still in state and in use, carries the same name and must never be touched. A
+ * match from just before the request (clock skew, whole-second timestamps) is reported, not deleted.
  */
+const CLOCK_SKEW_MS = 2_000;
+
 async function reconcileAmbiguousCreate(
   client: NscaleClient,
   inputs: NscaleInputs,
   cause: ProviderApiError,
+  requestedAt: number,
   timing: { pollIntervalMs: number; reconcileGraceMs: number },
 ): Promise<Error> {
+  // Compared at the timestamp's own precision: Nscale reports whole seconds.
+  const sentAt = (iso: string) => (/\.\d/.test(iso) ? requestedAt : Math.floor(requestedAt / 1000) * 1000);
+  const ours = (k: AccessKeyRead) =>
+    k.metadata.name === inputs.name &&
+    k.metadata.provisioningStatus !== "deprovisioning" &&
+    Date.parse(k.metadata.creationTime) >= sentAt(k.metadata.creationTime) - CLOCK_SKEW_MS;
   let listError: Error | undefined;
   const search = await pollUntil<AccessKeyRead>(
     async () => {
       try {
         const keys = await client.listAccessKeys(inputs.endpointId);
         listError = undefined;
-        const found = keys.find((k) => k.metadata.name === inputs.name && k.metadata.provisioningStatus !== "deprovisioning");
+        const found = keys.find(ours);
         return found ? { done: true, value: found } : { done: false };
       } catch (err) {
         listError = err as Error;
@@ -172,6 +195,13 @@ async function reconcileAmbiguousCreate(
     );
   }
   const found = search.value;
+  if (Date.parse(found.metadata.creationTime) < sentAt(found.metadata.creationTime)) {
+    return new LifecycleError(
+      `${cause.message} A key named "${inputs.name}" (${found.metadata.id}) ${where} was created at ${found.metadata.creationTime}, just before this request, ` +
+        "so it may be the key this create made or an existing key with the same name; it was left alone. " +
+        `If it is not a key you use (or one in this stack's state), delete it; then run \`pulumi up\` again.`,
+    );
+  }
   try {
     await client.deleteAccessKey(inputs.endpointId, found.metadata.id);
   } catch (delErr) {
@@ -220,6 +250,9 @@ async function adoptNscaleKey(
 export async function readNscaleKey(id: string, props: KeyOutputs, e: Environment): Promise<KeyOutputs | undefined> {
   const client = nscaleClient(e, props);
   const key = await client.getAccessKey(props.endpointId!, id);
+  // A key recorded before it became visible (a partial create) may still 404 for a while after
+  // create: keep it, with its secret, rather than drop it from state. `up` resumes the wait.
+  if (key === undefined && props.provisioningStatus !== "provisioned") return props;
   if (key === undefined || key.metadata.provisioningStatus === "deprovisioning") return undefined;
   // Never replace or blank the secret: the API cannot return it again.
   return { ...props, ...refreshFields(key), secretAccessKey: props.secretAccessKey };
@@ -237,8 +270,17 @@ export async function resumeNscaleKey(id: string, props: KeyOutputs, e: Environm
 export async function deleteNscaleKey(id: string, props: KeyOutputs, e: Environment): Promise<void> {
   const client = nscaleClient(e, props);
   const endpointId = props.endpointId!;
-  if ((await client.deleteAccessKey(endpointId, id)) === "gone") return;
   const timing = resolveTiming(e);
+  if ((await client.deleteAccessKey(endpointId, id)) === "gone") {
+    if (props.provisioningStatus === "provisioned") return;
+    // Recorded before it became visible (a partial create): a 404 may be Nscale's lag after create,
+    // and the key could still appear. Watch for it for the reconcile grace period before letting go.
+    const appeared = await pollUntil(
+      async () => ((await client.getAccessKey(endpointId, id)) ? { done: true, value: true } : { done: false }),
+      { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: 5_000, timeoutMs: timing.reconcileGraceMs },
+    );
+    if (appeared.timedOut || (await client.deleteAccessKey(endpointId, id)) === "gone") return;
+  }
   const result = await pollUntil<AccessKeyRead | undefined>(
     async () => {
       const key = await client.getAccessKey(endpointId, id);

@@ -67,7 +67,8 @@ async function resolveEngine(): Promise<EngineOrSkip> {
   const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi");
   let binDir: string;
   try {
-    binDir = await runEnsurePulumi(script);
+    // scripts/test has already run ensure-pulumi and exports its answer; run it only when alone.
+    binDir = process.env["PULUMI_OSK_BIN"] || (await runEnsurePulumi(script));
   } catch (err) {
     const reason = `no Pulumi engine available: ${(err as Error).message}`;
     if (isCI()) throw new Error(reason);

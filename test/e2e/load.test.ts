@@ -167,6 +167,8 @@ describe(`load: ${N_NSCALE + N_HOSTUP} keys at ${RPS} requests/s (real engine)`,
     expect(phase.orphans, "keys the cloud holds that state does not").toBe(0);
     expect(phase.failedResources, phase.firstFailure).toBe(0);
     expect(phase.result).toBe("succeeded");
+    // The rate limit really bit: otherwise "429s are absorbed" is untested.
+    expect(Object.values(phase.by429).reduce((a, b) => a + b, 0), "429 responses during up").toBeGreaterThan(0);
     expect(ourNscale()).toHaveLength(N_NSCALE);
     expect(ourHostup()).toHaveLength(N_HOSTUP);
     expect(keys).toHaveLength(N_NSCALE + N_HOSTUP);
@@ -177,6 +179,7 @@ describe(`load: ${N_NSCALE + N_HOSTUP} keys at ${RPS} requests/s (real engine)`,
     const phase = await runPhase("destroy", (o) => stack.destroy(o));
     expect(phase.failedResources, phase.firstFailure).toBe(0);
     expect(phase.result).toBe("succeeded");
+    expect(Object.values(phase.by429).reduce((a, b) => a + b, 0), "429 responses during destroy").toBeGreaterThan(0);
     expect(ourNscale().filter((k) => !k.deleting)).toHaveLength(0);
     expect(ourHostup()).toHaveLength(0);
     expect(await accessKeysInState(stack)).toHaveLength(0);

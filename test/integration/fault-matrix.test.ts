@@ -521,6 +521,7 @@ describe("fault matrix (provider methods against the emulator)", () => {
     const baseline = new Set(liveKeys(c.cloud).map((k) => k.id));
     const before = c.op === "create" || c.op === "provisioning poll" ? undefined : await prepareExisting(c, inputs);
     const requestsBefore = emu.requests.length;
+    const lateCommitsBefore = proxy.lateCommits();
     arm(c);
     const { err, state, readSaidDeleted } = await runOperation(c, inputs, before);
     await settle();
@@ -552,6 +553,13 @@ describe("fault matrix (provider methods against the emulator)", () => {
     row.unclear = problems.length > 0;
 
     // -- assert ------------------------------------------------------------------------------
+    // The fault really fired: a case that passes without it proves nothing.
+    if (HTTP_FAULTS.includes(c.fault as HttpFault)) {
+      const kind = faultAction(c).kind;
+      const hits = emu.requests.slice(requestsBefore).filter((r) => r.fault === kind);
+      expect(hits.length, `the injected ${kind} fault was hit`).toBeGreaterThan(0);
+    }
+    if (c.fault === "late commit") expect(proxy.lateCommits() - lateCommitsBefore, "the proxy committed a request late").toBeGreaterThan(0);
     if (c.expectOutcome) {
       expect(row.outcome, `expected ${c.expectOutcome}; error: ${message ?? "-"}`).toBe(c.expectOutcome);
     }

@@ -118,6 +118,43 @@ describe("Nscale lifecycle", () => {
     expect(ourNscaleKeys()).toHaveLength(0);
   });
 
+  it("an ambiguous create never deletes an older key with the same name (a replacement's old key)", async () => {
+    const old = await provider.create(await nscaleKey({ name: "fixed-name" }));
+    await new Promise((r) => setTimeout(r, 1_100)); // Nscale timestamps are whole seconds
+    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "reset" } });
+    const err = await provider.create(await nscaleKey({ name: "fixed-name" })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LifecycleError);
+    expect((err as Error).message).toMatch(/A key named "fixed-name" \(.*\) .* just before this request.*left alone/);
+    expect(ourNscaleKeys().map((k) => k.id)).toEqual([old.id]);
+    expect(emu.secretFor(old.outs.accessKeyId as string)).toBe(old.outs.secretAccessKey);
+  });
+
+  it("a success whose body cannot be read is treated as an unknown outcome and reconciled", async () => {
+    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "status", status: 201, body: { unexpected: true } } });
+    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LifecycleError);
+    expect((err as Error).message).toMatch(/did not match the documented format.*No key named "admin-[a-z0-9]{7}" appeared/);
+  });
+
+  it("refresh and delete wait out the 404 lag of a key recorded before it became visible", async () => {
+    emu.configure?.({ nscale: { notFoundGetsAfterCreate: 1_000_000 } });
+    process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = "0.3";
+    let partial: PartialCreateError;
+    try {
+      partial = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as PartialCreateError;
+      expect(partial).toBeInstanceOf(PartialCreateError);
+    } finally {
+      process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = "5";
+    }
+    // Still invisible: refresh keeps the key and its secret instead of dropping them.
+    const refreshed = await provider.read(partial.id, partial.properties);
+    expect(refreshed).toMatchObject({ id: partial.id, props: { secretAccessKey: partial.properties.secretAccessKey } });
+    // Delete keeps looking while the key stays invisible, and deletes it once it shows up.
+    setTimeout(() => emu.configure?.({ nscale: { notFoundGetsAfterCreate: 0 } }), 200);
+    await provider.delete(partial.id, partial.properties);
+    expect(ourNscaleKeys()).toHaveLength(0);
+  });
+
   it("refresh keeps the secret, updates statuses, and drops a key deleted out of band", async () => {
     const { id, outs } = await provider.create(await nscaleKey());
     const refreshed = await provider.read(id, { ...outs, __provider: SHIM });
@@ -162,6 +199,41 @@ describe("Nscale lifecycle", () => {
     await expect(provider.create(await nscaleKey({ adopt: { keyId: "00000000-0000-0000-0000-000000000000" } }))).rejects.toThrow(
       /adopt.keyId: no access key/,
     );
+  });
+});
+
+describe("adopted keys and bucket updates", () => {
+  it("an adopted key's secret supplied later is verified and stored in place", async () => {
+    const { id, outs } = await provider.create(await nscaleKey());
+    const adopted = await provider.create(await nscaleKey({ resourceName: "adopted", adopt: { keyId: id } }));
+    expect(adopted.outs.secretAccessKey).toBe("");
+    const later = await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: outs.secretAccessKey } });
+    const d = await provider.diff(id, { ...adopted.outs, __provider: SHIM }, later);
+    expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const updated = await provider.update(id, { ...adopted.outs, __provider: SHIM }, later);
+    expect(updated.outs).toMatchObject({ keyId: id, adopted: true, secretAccessKey: outs.secretAccessKey });
+    const wrong = await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: "wrong" } });
+    await expect(provider.update(id, { ...adopted.outs, __provider: SHIM }, wrong)).rejects.toThrow(/adopt.secretAccessKey does not work/);
+    expect(ourNscaleKeys()).toHaveLength(1);
+  });
+
+  it("a bucket update drops an input the program removed (forceDestroy)", async () => {
+    const key = await provider.create(await hostupKey());
+    const bucketInputs = (extra: Record<string, unknown>) =>
+      provider.bucket.check({}, {
+        cloud: "hostup",
+        resourceName: "b",
+        bucketName: "b-abc1234",
+        s3Endpoint: key.outs.s3Endpoint,
+        region: key.outs.region,
+        accessKeyId: key.outs.accessKeyId,
+        secretAccessKey: key.outs.secretAccessKey,
+        ...extra,
+      });
+    const created = await provider.bucket.create((await bucketInputs({ forceDestroy: true })).inputs);
+    const { outs } = await provider.bucket.update(created.id, created.outs, (await bucketInputs({})).inputs);
+    expect(outs).not.toHaveProperty("forceDestroy");
+    expect(outs).toMatchObject({ bucketName: "b-abc1234", createdAt: created.outs.createdAt });
   });
 });
 

@@ -46,14 +46,14 @@ const invalid: Case[] = [
   ["apiToken empty", { ...nscale, apiToken: "" }, "apiToken (secret)", /must not be empty/],
   ["apiToken number", { ...nscale, apiToken: 12 }, "apiToken (secret)", /must be a string/],
   ["apiKey empty", { ...hostup, apiKey: "" }, "apiKey (secret)", /must not be empty/],
-  ["unknown field typo", { ...nscale, endpointID: "x" }, "endpointID", /Did you mean `endpointId`/],
-  ["unknown field on hostup", { ...hostup, identityPolicy: "x" }, "identityPolicy", /not a property of an hostup access key/],
-  ["nscale field on hostup", { ...hostup, endpointId: "x" }, "endpointId", /Valid properties: cloud, label/],
-  ["label on nscale", { ...nscale, label: "x" }, "label", /not a property of an nscale/],
+  ["unknown field typo", { ...nscale, endpointID: "x" }, "endpointID (unknown property)", /Did you mean `endpointId`/],
+  ["unknown field on hostup", { ...hostup, identityPolicy: "x" }, "identityPolicy (unknown property)", /not a property of an hostup access key/],
+  ["nscale field on hostup", { ...hostup, endpointId: "x" }, "endpointId (unknown property)", /Valid properties: cloud, label/],
+  ["label on nscale", { ...nscale, label: "x" }, "label (unknown property)", /not a property of an nscale/],
   ["label blank", { ...hostup, label: "   " }, "label", /must not be empty or blank/],
   ["label too long", { ...hostup, label: "l".repeat(65) }, "label", /at most 64/],
   ["label not string", { ...hostup, label: true }, "label", /must be a string, got boolean true/],
-  ["apiKey on nscale", { ...nscale, apiKey: "k" }, "apiKey", /Did you mean|not a property/],
+  ["apiKey on nscale", { ...nscale, apiKey: "k" }, "apiKey (unknown property)", /Did you mean|not a property/],
   ["adopt without keyId", { ...nscale, adopt: {} }, "adopt.keyId", /is required \(a string\)/],
   ["adopt unknown field", { ...hostup, adopt: { keyId: "AK", secret: "s" } }, "adopt.secret", /unknown field\(s\) `secret`; allowed: keyId, secretAccessKey/],
   ["adopt wrong type", { ...hostup, adopt: "AK" }, "adopt (secret)", /must be an object/],
@@ -76,10 +76,24 @@ describe("failures on secret inputs never name a top-level property the engine w
     ["apiKey", { ...hostup, apiKey: 5 }],
     ["adopt", { ...hostup, adopt: "AKSECRET" }],
     ["adopt", { ...hostup, adopt: { keyId: "AK", secretAccessKey: "s", secretKey: "typo" } }],
+    ["adopt", { ...hostup, adopt: { keyId: "AK", secretAccessKey: 12345678901234 } }],
+    ["apiToken", { ...nscale, apiToken: 98765432109876 }],
   ])("%s", (secretInput, news) => {
     const { failures } = checkInputs({}, news);
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) expect(f.property).not.toBe(secretInput);
+    // No reason repeats a secret value either.
+    for (const value of [12345678901234, 98765432109876, "AKSECRET"]) expect(JSON.stringify(failures)).not.toContain(String(value));
+  });
+
+  it("a mistyped secret input is not named either, and no failure echoes a secret value", () => {
+    const token = "tok-0123456789abcdef";
+    const { failures } = checkInputs({}, { ...nscale, apiTokn: token, apiToken: 1234567890123 });
+    expect(failures.map((f) => f.property).sort()).toEqual(["apiToken (secret)", "apiTokn (unknown property)"]);
+    const text = JSON.stringify(failures);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain("1234567890123");
+    expect(text).toMatch(/Did you mean `apiToken`/);
   });
 });
 
@@ -206,5 +220,54 @@ describe("bucket diff", () => {
     const result = await bucketProvider.diff("b-abc1234", { ...olds, __provider: "x" }, { ...news, __provider: "x" });
     expect(result.changes).toBe(changes);
     expect(result.replaces ?? []).toEqual(replaces);
+  });
+});
+
+describe("adopted keys are never replaced (a replacement would re-adopt the key, then delete it)", () => {
+  const adopt = { keyId: "a1b2c3", secretAccessKey: "s3cr3t-value-0001" };
+  const olds = {
+    cloud: "nscale",
+    resourceName: "legacy",
+    endpointId: "ep-1",
+    name: "console-made-key",
+    description: "made in the console",
+    identityPolicy: "bucket-admin",
+    adopt,
+    adopted: true,
+    createdAt: "2020-01-01T00:00:00.000Z",
+    __provider: "x",
+  };
+  const news = { cloud: "nscale", resourceName: "legacy", endpointId: "ep-1", identityPolicy: "bucket-admin", adopt, __provider: "x" };
+
+  it("check generates no name for an adopted key (the server's name stands)", () => {
+    const { inputs, failures } = checkInputs({}, { ...news });
+    expect(failures).toEqual([]);
+    expect(inputs.name).toBeUndefined();
+  });
+
+  it.each([
+    ["fields the program leaves to the server", news],
+    ["the same fields set to the server's values", { ...news, name: "console-made-key", description: "made in the console" }],
+  ])("no change: %s", async (_label, n) => {
+    expect(await diff("a1b2c3", olds, n)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it.each([
+    ["rotationTrigger", { ...news, rotationTrigger: "2026-11" }],
+    ["name", { ...news, name: "other-name" }],
+    ["identityPolicy", { ...news, identityPolicy: "bucket-readonly" }],
+    ["rotateAfter", { ...news, rotateAfter: "1d" }],
+  ])("a change of %s fails at preview, naming the fix", async (property, n) => {
+    await expect(diff("a1b2c3", olds, n)).rejects.toThrow(new RegExp(`^${property}: access key a1b2c3 was adopted.*remove \`adopt\``));
+  });
+
+  it("a secret supplied later is an in-place update", async () => {
+    const withoutSecret = { ...olds, adopt: { keyId: "a1b2c3" } };
+    expect(await diff("a1b2c3", withoutSecret, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("adopting a different key, or dropping adopt, replaces as usual", async () => {
+    expect((await diff("a1b2c3", olds, { ...news, adopt: { keyId: "other" } })).replaces).toContain("adopt");
+    expect((await diff("a1b2c3", olds, { ...news, adopt: undefined })).replaces).toContain("adopt");
   });
 });
