@@ -1,5 +1,6 @@
 /**
- * Conformance with the providers' documented examples (../shared/seeds): the requests this
+ * Conformance with the providers' documented examples (test/fixtures/seeds, copied from
+ * the workplace's shared/seeds; see its README): the requests this
  * library sends equal the documented request bodies and headers, and the documented responses
  * parse with the schemas the clients use.
  */
@@ -13,7 +14,7 @@ import { NscaleClient } from "../../src/clouds/nscale/client";
 import { AccessKeyCreateResponse, AccessKeyCreateRequest } from "../../src/clouds/nscale/schemas";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../../src/version";
 
-const seeds = join(__dirname, "../../../shared/seeds");
+const seeds = join(__dirname, "..", "fixtures", "seeds");
 const nscaleSeed = readFileSync(join(seeds, "000_0576de9ef56b9e5e.txt"), "utf8");
 const hostupSeed = readFileSync(join(seeds, "003_2eae1a3466ac7278.txt"), "utf8");
 
