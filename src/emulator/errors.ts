@@ -55,8 +55,11 @@ const HOSTUP_CODES: Record<number, [code: string, message: string]> = {
   503: ["SERVICE_UNAVAILABLE", "Service temporarily unavailable"],
 };
 
-/** HostUp object-storage error, shape (a): `{code, error, message, requestId, timestamp}`. */
-export function hostupError(status: number, message?: string, code?: string): EmuResponse {
+/**
+ * HostUp object-storage error, shape (a): `{code, error, message, requestId, timestamp}`.
+ * `now` is the emulated server's clock (EmulatorState.now()).
+ */
+export function hostupError(status: number, message?: string, code?: string, now: Date = new Date()): EmuResponse {
   const [defaultCode, defaultMessage] = HOSTUP_CODES[status] ?? [
     (STATUS_CODES[status] ?? "ERROR").toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
     STATUS_CODES[status] ?? "Error",
@@ -69,19 +72,23 @@ export function hostupError(status: number, message?: string, code?: string): Em
       error: STATUS_CODES[status] ?? "Error",
       message: message ?? defaultMessage,
       requestId,
-      timestamp: new Date().toISOString(),
+      timestamp: now.toISOString(),
     },
     { "x-request-id": requestId },
   );
 }
 
 /** The v2 rate-limit headers HostUp documents for 429s. */
-export function hostupRateLimitHeaders(limit: number, retryAfterSeconds: number): Record<string, string> {
+export function hostupRateLimitHeaders(
+  limit: number,
+  retryAfterSeconds: number,
+  nowMs: number = Date.now(),
+): Record<string, string> {
   return {
     "retry-after": String(retryAfterSeconds),
     "x-ratelimit-limit": String(limit),
     "x-ratelimit-remaining": "0",
-    "x-ratelimit-reset": new Date(Date.now() + retryAfterSeconds * 1000).toISOString(),
+    "x-ratelimit-reset": new Date(nowMs + retryAfterSeconds * 1000).toISOString(),
   };
 }
 

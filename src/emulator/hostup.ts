@@ -13,11 +13,16 @@ export const NOT_PROVISIONED_MESSAGE = "Object storage is not provisioned for th
 const TENANT_CREATED_AT = "2026-02-10T00:00:00.000Z";
 const PRESIGN_EXPIRES_IN = 900;
 
-function ok(data: unknown, status = 200): EmuResponse {
+/** A HostUp error stamped with the emulated server's clock. */
+function err(state: EmulatorState, status: number, message?: string, code?: string): EmuResponse {
+  return hostupError(status, message, code, state.now());
+}
+
+function ok(state: EmulatorState, data: unknown, status = 200): EmuResponse {
   const requestId = uuid();
   return jsonResponse(
     status,
-    { success: true, timestamp: new Date().toISOString(), requestId, data },
+    { success: true, timestamp: state.now().toISOString(), requestId, data },
     { "x-request-id": requestId },
   );
 }
@@ -26,19 +31,19 @@ export async function handleHostup(state: EmulatorState, req: EmuRequest): Promi
   const segments = pathSegments(req.path);
   // segments[0] === "api" and segments[1] === "object-storage" (the caller routes on that prefix).
   const rest = segments?.slice(2);
-  if (!rest) return hostupError(400, "Invalid request path");
+  if (!rest) return err(state, 400, "Invalid request path");
   const route = matchRoute(rest);
-  if (!route) return hostupError(404, "Route not found");
+  if (!route) return err(state, 404, "Route not found");
   const handler = route[req.method];
-  if (!handler) return hostupError(405, `Method ${req.method} not allowed`);
+  if (!handler) return err(state, 405, `Method ${req.method} not allowed`);
 
   const apiKey = header(req, "x-api-key") ?? /^Bearer\s+(\S+)\s*$/i.exec(header(req, "authorization") ?? "")?.[1];
   if (!apiKey || !state.options.hostup.apiKeys.includes(apiKey)) {
     // Invented shape: HostUp does not document the 401 body of /api/object-storage/* (H-U3).
-    return hostupError(401, "Authentication required", "UNAUTHORIZED");
+    return err(state, 401, "Authentication required", "UNAUTHORIZED");
   }
   if (!state.options.hostup.provisioned && handler !== serviceStatus) {
-    return hostupError(403, NOT_PROVISIONED_MESSAGE, "FORBIDDEN");
+    return err(state, 403, NOT_PROVISIONED_MESSAGE, "FORBIDDEN");
   }
   return handler(state, req, rest);
 }
@@ -56,9 +61,9 @@ function matchRoute(rest: string[]): Record<string, Handler> | undefined {
   return undefined;
 }
 
-function parseBody(req: EmuRequest): { ok: true; value: unknown } | { ok: false; res: EmuResponse } {
+function parseBody(state: EmulatorState, req: EmuRequest): { ok: true; value: unknown } | { ok: false; res: EmuResponse } {
   const json = parseJson(req.body);
-  return json.ok ? json : { ok: false, res: hostupError(400, "Request body must be valid JSON") };
+  return json.ok ? json : { ok: false, res: err(state, 400, "Request body must be valid JSON") };
 }
 
 function hostupBuckets(state: EmulatorState): Bucket[] {
@@ -76,7 +81,7 @@ function wireBucket(b: Bucket, withOwner: boolean): WireBucket {
 }
 
 function serviceStatus(state: EmulatorState): EmuResponse {
-  if (!state.options.hostup.provisioned) return ok({ provisioned: false } satisfies ServiceStatus);
+  if (!state.options.hostup.provisioned) return ok(state, { provisioned: false } satisfies ServiceStatus);
   const buckets = hostupBuckets(state);
   const status: ServiceStatus = {
     provisioned: true,
@@ -98,25 +103,25 @@ function serviceStatus(state: EmulatorState): EmuResponse {
       sizeBytes: buckets.reduce((n, b) => n + bucketSize(b), 0),
     },
   };
-  return ok(status);
+  return ok(state, status);
 }
 
 function createKey(state: EmulatorState, req: EmuRequest): EmuResponse {
-  const body = parseBody(req);
+  const body = parseBody(state, req);
   if (!body.ok) return body.res;
   const parsed = KeyCreateRequest.safeParse(body.value);
   if (!parsed.success || parsed.data.label.trim() === "") {
-    return hostupError(400, "label is required and must be a non-empty string");
+    return err(state, 400, "label is required and must be a non-empty string");
   }
   const key = {
     accessKey: hostupAccessKey(),
     secretKey: secretKey(),
     label: parsed.data.label,
-    createdAt: new Date().toISOString(),
+    createdAt: state.now().toISOString(),
   };
   state.hostupKeys.set(key.accessKey, key);
   const created: CreatedKey = { accessKey: key.accessKey, secretKey: key.secretKey, label: key.label };
-  return ok({ key: created });
+  return ok(state, { key: created });
 }
 
 /** H2 addresses the key as base64(accessKey); standard or URL-safe, padded or not, are all accepted. */
@@ -131,30 +136,30 @@ export function decodeAccessKeySegment(segment: string): string | undefined {
 function deleteKey(state: EmulatorState, _req: EmuRequest, rest: string[]): EmuResponse {
   const accessKey = decodeAccessKeySegment(rest[1] ?? "");
   if (accessKey === undefined || !state.hostupKeys.has(accessKey)) {
-    return hostupError(404, "Access key not found", "NOT_FOUND");
+    return err(state, 404, "Access key not found", "NOT_FOUND");
   }
-  if (state.hostupKeys.size === 1) return hostupError(400, LAST_KEY_MESSAGE, "BAD_REQUEST");
+  if (state.hostupKeys.size === 1) return err(state, 400, LAST_KEY_MESSAGE, "BAD_REQUEST");
   state.hostupKeys.delete(accessKey);
-  return ok({ deleted: true });
+  return ok(state, { deleted: true });
 }
 
 function listBuckets(state: EmulatorState): EmuResponse {
-  return ok({ buckets: hostupBuckets(state).map((b) => wireBucket(b, false)) });
+  return ok(state, { buckets: hostupBuckets(state).map((b) => wireBucket(b, false)) });
 }
 
 function createBucket(state: EmulatorState, req: EmuRequest): EmuResponse {
-  const body = parseBody(req);
+  const body = parseBody(state, req);
   if (!body.ok) return body.res;
   const parsed = BucketCreateRequest.safeParse(body.value);
   if (!parsed.success || !bucketNamePattern.test(parsed.data.name)) {
-    return hostupError(400, BUCKET_NAME_MESSAGE, "BAD_REQUEST");
+    return err(state, 400, BUCKET_NAME_MESSAGE, "BAD_REQUEST");
   }
   const name = parsed.data.name;
   // Undocumented (H5 lists no 409); bucket names are global, as in S3.
-  if (state.buckets.has(name)) return hostupError(409, `Bucket "${name}" already exists`, "CONFLICT");
-  const bucket: Bucket = { owner: "hostup", name, createdAt: new Date().toISOString(), objects: new Map() };
+  if (state.buckets.has(name)) return err(state, 409, `Bucket "${name}" already exists`, "CONFLICT");
+  const bucket: Bucket = { owner: "hostup", name, createdAt: state.now().toISOString(), objects: new Map() };
   state.buckets.set(name, bucket);
-  return ok({ bucket: wireBucket(bucket, false) });
+  return ok(state, { bucket: wireBucket(bucket, false) });
 }
 
 function findBucket(state: EmulatorState, name: string | undefined): Bucket | undefined {
@@ -164,29 +169,29 @@ function findBucket(state: EmulatorState, name: string | undefined): Bucket | un
 
 function getBucket(state: EmulatorState, _req: EmuRequest, rest: string[]): EmuResponse {
   const bucket = findBucket(state, rest[1]);
-  if (!bucket) return hostupError(404, "Bucket not found", "NOT_FOUND");
-  return ok({ bucket: wireBucket(bucket, true) });
+  if (!bucket) return err(state, 404, "Bucket not found", "NOT_FOUND");
+  return ok(state, { bucket: wireBucket(bucket, true) });
 }
 
 function deleteBucket(state: EmulatorState, _req: EmuRequest, rest: string[]): EmuResponse {
   const bucket = findBucket(state, rest[1]);
-  if (!bucket) return hostupError(404, "Bucket not found", "NOT_FOUND");
+  if (!bucket) return err(state, 404, "Bucket not found", "NOT_FOUND");
   state.buckets.delete(bucket.name);
-  return ok({ deleted: true });
+  return ok(state, { deleted: true });
 }
 
 /** H8: a SigV4 presigned URL, signed with the account's oldest key (HostUp signs server-side). */
 async function presign(state: EmulatorState, req: EmuRequest, rest: string[]): Promise<EmuResponse> {
   const bucket = findBucket(state, rest[1]);
-  if (!bucket) return hostupError(404, "Bucket not found", "NOT_FOUND");
-  const body = parseBody(req);
+  if (!bucket) return err(state, 404, "Bucket not found", "NOT_FOUND");
+  const body = parseBody(state, req);
   if (!body.ok) return body.res;
   const value = body.value as { key?: unknown; action?: unknown; contentType?: unknown } | null;
   if (!value || typeof value.key !== "string" || !value.key || (value.action !== "upload" && value.action !== "download")) {
-    return hostupError(400, "key and action (upload or download) are required", "BAD_REQUEST");
+    return err(state, 400, "key and action (upload or download) are required", "BAD_REQUEST");
   }
   const signer = state.hostupKeys.values().next().value;
-  if (!signer) return hostupError(500, undefined, "INTERNAL_ERROR");
+  if (!signer) return err(state, 500, undefined, "INTERNAL_ERROR");
   const url = await presignHostupUrl({
     s3Url: state.s3Url,
     method: value.action === "upload" ? "PUT" : "GET",
@@ -197,5 +202,5 @@ async function presign(state: EmulatorState, req: EmuRequest, rest: string[]): P
     region: HOSTUP_REGION,
     expiresIn: PRESIGN_EXPIRES_IN,
   });
-  return ok({ url, expiresIn: PRESIGN_EXPIRES_IN });
+  return ok(state, { url, expiresIn: PRESIGN_EXPIRES_IN });
 }

@@ -18,7 +18,9 @@ export type {
   EmulatorConfigPatch,
   EmulatorOptions,
   EmulatorSnapshot,
+  ApiBody,
   FaultAction,
+  ForeignBody,
   FaultRule,
   HostupEmulatorOptions,
   HostupKeySnapshot,
@@ -76,6 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     classify: (path) => (path === "/api/object-storage" || path.startsWith("/api/object-storage/") ? "hostup" : "nscale"),
     handle: (cloud, req) => (cloud === "hostup" ? handleHostup(current(), req) : handleNscale(current(), req, origin)),
     maxBodyBytes: CONTROL_PLANE_MAX_BODY,
+    now: () => current().now().getTime(),
   });
   const s3 = createListener(ctx, {
     classify: () => "s3",
@@ -123,6 +126,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       st.configure(patch);
       syncLimiter();
     },
+    setClockOffset: (ms) => st.configure({ clockOffsetMs: ms }),
+    now: () => st.now(),
     reset: () => {
       st.reset();
       faults.clear();

@@ -33,7 +33,7 @@ const EndpointUpdateRequest = z.object({
 type Access = "read" | "write";
 
 /** Timestamps as the API documents them: whole seconds, UTC ("2024-05-31T14:11:00Z"). */
-const isoNow = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+const isoNow = (state: EmulatorState): string => state.now().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export function handleNscale(state: EmulatorState, req: EmuRequest, origin: string): EmuResponse {
   const segments = pathSegments(req.path);
@@ -221,7 +221,7 @@ function createEndpoint(state: EmulatorState, req: EmuRequest): EmuResponse {
     regionId: spec.regionId,
     classId: spec.objectStorageEndpointClassId,
     identityPolicies: policies,
-    createdAt: isoNow(),
+    createdAt: isoNow(state),
     provisioningStatus: pollsUntilProvisioned > 0 ? "provisioning" : "provisioned",
     healthStatus: pollsUntilProvisioned > 0 ? "unknown" : "healthy",
     getsUntilProvisioned: pollsUntilProvisioned,
@@ -286,7 +286,7 @@ function deleteEndpoint(state: EmulatorState, _req: EmuRequest, [id]: string[]):
     return { status: 202 };
   }
   if (!e.deleting) {
-    const now = isoNow();
+    const now = isoNow(state);
     e.deleting = true;
     e.deletionTime = now;
     e.provisioningStatus = "deprovisioning";
@@ -359,7 +359,7 @@ function createKey(state: EmulatorState, req: EmuRequest, [endpointId]: string[]
     identityPolicy: spec.identityPolicy,
     accessKeyId: nscaleAccessKeyId(),
     secret: secretKey(),
-    createdAt: isoNow(),
+    createdAt: isoNow(state),
     provisioningStatus: opts.createStatus,
     healthStatus: "unknown",
     failProvisioning,
@@ -412,7 +412,7 @@ function deleteKey(state: EmulatorState, _req: EmuRequest, [endpointId, keyId]: 
   if (!e || !k || k.endpointId !== e.id) return nscaleError(404);
   const { pollsUntilDeleted } = state.options.nscale;
   if (pollsUntilDeleted <= 0) state.nscaleKeys.delete(k.id);
-  else if (!k.deleting) markKeyDeleting(k, isoNow(), pollsUntilDeleted);
+  else if (!k.deleting) markKeyDeleting(k, isoNow(state), pollsUntilDeleted);
   return { status: 202 };
 }
 

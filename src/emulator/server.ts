@@ -6,7 +6,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostupError, nscaleError, s3Error } from "./errors";
-import { FaultBook, TokenBucket, rateLimitedResponse, statusFaultResponse } from "./faults";
+import {
+  FaultBook,
+  TokenBucket,
+  afterCommitResponse,
+  foreignFaultResponse,
+  rateLimitedResponse,
+  redirectFaultResponse,
+  statusFaultResponse,
+  type RequestView,
+} from "./faults";
 import type { EmuRequest, EmuResponse } from "./http";
 import type { EmulatedCloud, RequestLogEntry } from "./types";
 
@@ -27,6 +36,11 @@ export interface ListenerSpec {
   classify(path: string): EmulatedCloud;
   handle(cloud: EmulatedCloud, req: EmuRequest): EmuResponse | Promise<EmuResponse>;
   maxBodyBytes: number;
+  /**
+   * The listener's clock in ms since the epoch (the emulated server's, offset included). When
+   * given, it stamps the HTTP Date header and rate-limit timestamps; otherwise Node's Date is sent.
+   */
+  now?(): number;
 }
 
 export function createListener(ctx: PipelineContext, spec: ListenerSpec): Server {
@@ -63,17 +77,28 @@ async function handleRequest(
     );
   };
 
-  const fault = ctx.faults.take(cloud, method, path);
+  const nowMs = () => spec.now?.() ?? Date.now();
+  const view: RequestView = { method, url, httpVersion: req.httpVersion, rawHeaders: req.rawHeaders };
+  const sendNow = (response: EmuResponse) => send(res, entry, response, spec.now?.());
+  const rateLimit = () => ctx.rateLimiter()?.capacity ?? NOMINAL_RATE_LIMIT;
+
+  const fault = ctx.faults.take(cloud, method, path, credentialOf(req));
   if (fault?.kind === "reset") {
     entry.fault = "reset";
     req.socket.destroy();
     finish();
     return;
   }
-  if (fault?.kind === "status") {
-    entry.fault = "status";
+  if (fault?.kind === "status" || fault?.kind === "foreign" || fault?.kind === "redirect") {
+    entry.fault = fault.kind;
     await drain(req);
-    send(res, entry, statusFaultResponse(cloud, fault, ctx.rateLimiter()?.capacity ?? NOMINAL_RATE_LIMIT));
+    sendNow(
+      fault.kind === "status"
+        ? statusFaultResponse(cloud, fault, rateLimit(), nowMs())
+        : fault.kind === "foreign"
+          ? foreignFaultResponse(fault, view)
+          : redirectFaultResponse(fault, view),
+    );
     finish();
     return;
   }
@@ -82,7 +107,7 @@ async function handleRequest(
   if (limiter && retryAfter !== undefined) {
     entry.fault = "rateLimit";
     await drain(req);
-    send(res, entry, rateLimitedResponse(cloud, limiter.capacity, retryAfter));
+    sendNow(rateLimitedResponse(cloud, limiter.capacity, retryAfter, nowMs()));
     finish();
     return;
   }
@@ -99,19 +124,34 @@ async function handleRequest(
   if (fault?.kind === "dropAfterCommit") {
     entry.fault = "dropAfterCommit";
     entry.status = response.status;
+    entry.backendStatus = response.status;
     res.destroy();
     req.socket.destroy();
     finish();
     return;
   }
-  send(res, entry, response);
+  if (fault?.kind === "afterCommit") {
+    entry.fault = "afterCommit";
+    entry.backendStatus = response.status;
+    response = afterCommitResponse(cloud, fault, view, rateLimit(), nowMs());
+  }
+  sendNow(response);
   finish();
 }
 
-function send(res: ServerResponse, entry: RequestLogEntry, response: EmuResponse): void {
+/** The Bearer token or X-API-Key a request carries, for FaultRule.credential. */
+function credentialOf(req: IncomingMessage): string | undefined {
+  const apiKey = req.headers["x-api-key"];
+  if (typeof apiKey === "string") return apiKey;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  return bearer?.[1];
+}
+
+function send(res: ServerResponse, entry: RequestLogEntry, response: EmuResponse, nowMs?: number): void {
   entry.status = response.status;
   if (res.destroyed || res.writableEnded) return;
   const headers: Record<string, string> = { ...response.headers };
+  if (nowMs !== undefined && headers["date"] === undefined) headers["date"] = new Date(nowMs).toUTCString();
   if (response.body !== undefined && headers["content-length"] === undefined) {
     headers["content-length"] = String(Buffer.byteLength(response.body));
   }

@@ -92,6 +92,12 @@ export interface ResolvedOptions {
   nscale: Required<NscaleEmulatorOptions>;
   hostup: Required<HostupEmulatorOptions>;
   rateLimit?: RateLimitOptions;
+  clockOffsetMs: number;
+}
+
+export function checkClockOffset(ms: number): number {
+  if (!Number.isFinite(ms)) throw new RangeError("clockOffsetMs must be a finite number of milliseconds");
+  return ms;
 }
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
@@ -114,6 +120,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
       seedKeys: h.seedKeys ?? 1,
     },
     rateLimit: options.rateLimit,
+    clockOffsetMs: checkClockOffset(options.clockOffsetMs ?? 0),
   };
 }
 
@@ -153,7 +160,14 @@ export class EmulatorState {
       nscale: { ...this.options.nscale, ...definedOnly(patch.nscale) },
       hostup: { ...this.options.hostup, ...definedOnly(patch.hostup) },
       rateLimit: patch.rateLimit === undefined ? this.options.rateLimit : (patch.rateLimit ?? undefined),
+      clockOffsetMs:
+        patch.clockOffsetMs === undefined ? this.options.clockOffsetMs : checkClockOffset(patch.clockOffsetMs),
     };
+  }
+
+  /** The emulated servers' clock (host time + clockOffsetMs). */
+  now(): Date {
+    return new Date(Date.now() + this.options.clockOffsetMs);
   }
 
   private seed(): void {
@@ -178,7 +192,7 @@ export class EmulatorState {
         accessKey,
         secretKey: secretKey(),
         label: i === 0 ? "default" : `default-${i + 1}`,
-        createdAt: new Date().toISOString(),
+        createdAt: this.now().toISOString(),
       });
     }
   }
