@@ -1,0 +1,121 @@
+/**
+ * One signed S3 request: path-style, AWS Signature V4 by @smithy/signature-v4 (the AWS SDK's own
+ * signer), sent with undici through the library's shared pool.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { request } from "undici";
+import { ProviderApiError } from "../errors";
+import { sharedDispatcher } from "../http/client";
+import { USER_AGENT } from "../version";
+import { ErrorDocument } from "./schemas";
+import { parseXml } from "./xml";
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface S3ClientOptions {
+  endpoint: string;
+  region: string;
+  credentials: S3Credentials;
+}
+
+export interface S3Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** S3 XML error code, when the response is an error document. */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface S3RequestOptions {
+  query?: Record<string, string>;
+  body?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * RFC 3986 percent-encoding, the form S3 canonicalises a path and query to: encodeURIComponent
+ * leaves `!'()*` bare, which a server re-encoding the path would sign differently.
+ */
+export function uriEncode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function bucketPath(bucket: string): string {
+  return `/${uriEncode(bucket)}`;
+}
+
+/** Slashes in a key stay path separators; every other character is encoded. */
+export function objectPath(bucket: string, key: string): string {
+  return `${bucketPath(bucket)}/${key.split("/").map(uriEncode).join("/")}`;
+}
+
+export class S3Transport {
+  private readonly signer: SignatureV4;
+  readonly endpoint: URL;
+
+  constructor(options: S3ClientOptions) {
+    this.endpoint = new URL(options.endpoint);
+    this.signer = new SignatureV4({
+      credentials: options.credentials,
+      region: options.region,
+      service: "s3",
+      sha256: Sha256,
+      // Paths arrive already encoded by uriEncode; S3 signs them as sent, without a second pass.
+      uriEscapePath: false,
+    });
+  }
+
+  async send(method: string, path: string, opts: S3RequestOptions = {}): Promise<S3Response> {
+    const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body);
+    const fullPath = `${this.endpoint.pathname.replace(/\/$/, "")}${path}`;
+    const host = this.endpoint.host;
+    const query = opts.query ?? {};
+    const signed = await this.signer.sign({
+      method,
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
+      path: fullPath,
+      query,
+      headers: { host, ...(opts.headers ?? {}), ...(body ? { "content-length": String(body.length) } : {}) },
+      body,
+    });
+    const search = Object.entries(query)
+      .map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`)
+      .join("&");
+    const url = `${this.endpoint.protocol}//${host}${fullPath}${search ? `?${search}` : ""}`;
+    // undici sets Host itself from the URL; the signed value is identical.
+    const headers: Record<string, string> = { "user-agent": USER_AGENT };
+    for (const [name, value] of Object.entries(signed.headers)) if (name !== "host") headers[name] = value;
+    let res;
+    try {
+      // The same retrying pool as the API clients: idempotent methods retried on 429/502/503/504 and
+      // resets (S3 throttles with 503 SlowDown); timeouts from OSK_HTTP_*_TIMEOUT_MS.
+      res = await request(url, { method: method as "GET", headers, body, dispatcher: sharedDispatcher() });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new ProviderApiError({
+        cloud: "s3",
+        operation: `${method} ${path}`,
+        transportCode: e.code ?? e.name,
+        providerMessage: `could not reach ${this.endpoint.origin}`,
+        hint: "Check the s3Endpoint and network access.",
+      });
+    }
+    const buf = Buffer.from(await res.body.arrayBuffer());
+    const out: S3Response = { status: res.statusCode, headers: res.headers, body: buf };
+    if (res.statusCode >= 300) {
+      const doc = ErrorDocument.safeParse(parseXml(buf.toString("utf8")));
+      if (doc.success) {
+        out.errorCode = doc.data.Error.Code;
+        out.errorMessage = doc.data.Error.Message;
+      }
+    }
+    return out;
+  }
+}
