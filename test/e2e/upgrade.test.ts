@@ -1,5 +1,7 @@
 /**
- * Upgrade safety: state stores only the shim (`require("pulumi-object-storage-keys/provider")`),
+ * Upgrade safety, two ways.
+ *
+ * 1. State stores only the shim (`require("pulumi-object-storage-keys/provider")`),
  * so after the package is upgraded, refresh and destroy of existing state run the **new**
  * implementation, without any program change and without rewriting `__provider`.
  *
@@ -7,6 +9,12 @@
  * `node_modules/pulumi-object-storage-keys` at a copy whose dist/provider/index.js is patched to
  * log each call to a marker file and to add `implementationVersion: "next"` to read results;
  * then `refresh` and `destroy`.
+ *
+ * 2. State written by release 0.1.0 (test/fixtures/state-v0.1.0, per cloud: a plain, an adopted
+ *    and a rotateAfter key, and a bucket) is imported into a fresh stack, the emulator is
+ *    re-seeded with what that state refers to, and the package as it is now refreshes it (no
+ *    changes, nothing dropped), runs the same program over it (no changes), updates a key in
+ *    place (a credential override) and destroys it all (keys and buckets gone from the emulator).
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -15,17 +23,30 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
-import { REPO_ROOT, createConsumerDir, createTestStack } from "./harness";
+import { REPO_ROOT, createConsumerDir, createTestStack, exportStackEncrypted, type TestStack } from "./harness";
+import {
+  FIXTURE_CLOUDS,
+  FIXTURE_PASSPHRASE,
+  FIXTURE_PROJECT,
+  fixtureIds,
+  fixtureProgram,
+  loadFixtureDeployment,
+  loadHoldings,
+  seedEmulator,
+} from "./state-fixtures";
 import {
   accessKeysInState,
   emulatorEnv,
+  expectNoPlaintext,
   hostupKeyIds,
   keysProgram,
   loadLib,
   newSince,
   nscaleKeyIds,
   startSuiteEmulator,
+  stateResources,
   suiteGate,
+  type StateResource,
 } from "./support";
 
 const lib = loadLib();
@@ -170,5 +191,139 @@ describe("upgrade safety: old state runs the installed implementation", () => {
     expect(nscaleKeyIds(emu)).toEqual(baseline.nscale);
     expect(hostupKeyIds(emu)).toEqual(baseline.hostup);
     expect(await accessKeysInState(stack)).toEqual([]);
+  });
+});
+
+describe.each(FIXTURE_CLOUDS)("state written by 0.1.0 (%s): refresh, up, update and destroy with the current code", (cloud) => {
+  const holdings = loadHoldings();
+  const ours = fixtureIds(holdings);
+  const fixtureGate = suiteGate();
+  const opts = { endpointId: holdings.nscale.endpointId, adopted: holdings.adopted[cloud] };
+  let femu: Emulator;
+  let program = fixtureProgram(lib, cloud, opts);
+  /** The fixture's own resources (keys and bucket), as exported right after the import. */
+  let imported: StateResource[];
+  const idsOf = (): string[] => (cloud === "nscale" ? nscaleKeyIds(femu) : hostupKeyIds(femu));
+  /** Every key in emulator.json belongs to one of the two stacks: those of this cloud, to this one. */
+  const fixtureKeys = (): string[] => (cloud === "nscale" ? ours.nscale : ours.hostup);
+  const bucketName = holdings.buckets.find((b) => b.owner === cloud)!.name;
+  const bucketsNow = (): string[] => femu.inspect().s3.buckets.map((b) => b.name);
+  const secrets = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const k of holdings.nscale.keys) out[`nscale secret of ${k.name}`] = k.secret;
+    for (const k of holdings.hostup.keys) out[`hostup secret of ${k.label}`] = k.secretKey;
+    out["nscale token"] = femu.nscaleToken;
+    out["hostup api key"] = femu.hostupApiKey;
+    return out;
+  };
+  const ownResources = async (ts: TestStack): Promise<StateResource[]> =>
+    (await stateResources(ts.stack)).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+  const mutatingRequests = (from: number) => femu.requests.slice(from).filter((r) => r.method !== "GET" && r.method !== "HEAD");
+
+  beforeAll(async () => {
+    femu = await startSuiteEmulator({ nscale: { pollsUntilProvisioned: 1 } });
+    seedEmulator(femu, holdings);
+    if (!(await fixtureGate.ready())) return;
+    const ts = await createTestStack({
+      projectName: FIXTURE_PROJECT,
+      stackName: cloud,
+      program: async () => program(),
+      envVars: { ...emulatorEnv(femu), PULUMI_CONFIG_PASSPHRASE: FIXTURE_PASSPHRASE },
+    });
+    fixtureGate.set(ts);
+  });
+
+  afterAll(async () => {
+    await fixtureGate.current?.cleanup();
+    await femu?.close();
+  });
+
+  it("imports into a fresh stack: the 0.1.0 keys and bucket, secrets still encrypted", async (ctx) => {
+    const ts = fixtureGate.stack(ctx);
+    expect(await ownResources(ts)).toEqual([]);
+    await ts.stack.importStack(loadFixtureDeployment(cloud, femu, holdings));
+    imported = await ownResources(ts);
+    const keys = imported.filter((r) => r.type === "pulumi-nodejs:dynamic/objectstorage:AccessKey");
+    expect(keys.map((k) => k.id).sort()).toEqual([...fixtureKeys()].sort());
+    expect(imported.filter((r) => r.type === "pulumi-nodejs:dynamic/objectstorage:Bucket").map((b) => b.id)).toEqual([bucketName]);
+    for (const k of keys) expect(k.outputs?.["s3Endpoint"]).toBe(femu.s3Url);
+    expectNoPlaintext(await exportStackEncrypted(ts), secrets());
+    // The emulator holds every key and the bucket the state refers to.
+    for (const id of fixtureKeys()) expect(idsOf()).toContain(id);
+    expect(bucketsNow()).toContain(bucketName);
+  });
+
+  it("refresh finds no changes and drops nothing", async (ctx) => {
+    const ts = fixtureGate.stack(ctx);
+    const from = femu.requests.length;
+    const res = await ts.stack.refresh({ expectNoChanges: true });
+    expect(res.summary.result).toBe("succeeded");
+    expect(Object.keys(res.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+    const after = await ownResources(ts);
+    expect(after.map((r) => r.urn)).toEqual(imported.map((r) => r.urn));
+    for (const before of imported) {
+      const now = after.find((r) => r.urn === before.urn)!;
+      expect(now.id, before.urn).toBe(before.id);
+      // Every output 0.1.0 wrote is still there with the same value (secrets compared decrypted).
+      for (const [name, value] of Object.entries(before.outputs ?? {})) {
+        expect(now.outputs?.[name], `${before.urn} output ${name}`).toEqual(value);
+      }
+      for (const [name, value] of Object.entries(before.inputs ?? {})) {
+        expect(now.inputs?.[name], `${before.urn} input ${name}`).toEqual(value);
+      }
+    }
+    expect(mutatingRequests(from)).toEqual([]);
+    for (const id of fixtureKeys()) expect(idsOf()).toContain(id);
+    expectNoPlaintext(await exportStackEncrypted(ts), secrets());
+  });
+
+  it("up with the same program changes nothing", async (ctx) => {
+    const ts = fixtureGate.stack(ctx);
+    const from = femu.requests.length;
+    const keysBefore = idsOf();
+    const res = await ts.stack.up({ expectNoChanges: true });
+    expect(res.summary.result).toBe("succeeded");
+    expect(Object.keys(res.summary.resourceChanges ?? {}).filter((op) => op !== "same")).toEqual([]);
+    expect(mutatingRequests(from)).toEqual([]);
+    expect(idsOf()).toEqual(keysBefore);
+    const outs = res.outputs;
+    for (const name of ["plain", "adopted", "rotating"]) {
+      const accessKeyId = outs[`${name}AccessKeyId`]?.value as string;
+      expect(outs[`${name}SecretAccessKey`]).toEqual({ value: femu.secretFor(accessKeyId), secret: true });
+    }
+    expect(outs["adoptedKeyId"]?.value).toBe(holdings.adopted[cloud].keyId);
+    expect(outs["bucketName"]?.value).toBe(bucketName);
+  });
+
+  it("a credential override updates the plain key in place", async (ctx) => {
+    const ts = fixtureGate.stack(ctx);
+    const credential = cloud === "nscale" ? femu.nscaleToken : femu.hostupApiKey;
+    program = fixtureProgram(lib, cloud, { ...opts, credentialOverride: credential });
+    const from = femu.requests.length;
+    const keysBefore = idsOf();
+    const res = await ts.stack.up();
+    expect(res.summary.result).toBe("succeeded");
+    const changes = res.summary.resourceChanges ?? {};
+    expect(changes["update"]).toBe(1);
+    expect(Object.keys(changes).filter((op) => op !== "same" && op !== "update")).toEqual([]);
+    expect(mutatingRequests(from)).toEqual([]);
+    expect(idsOf()).toEqual(keysBefore);
+    const plain = (await ownResources(ts)).find((r) => r.urn.endsWith("::plain"))!;
+    const before = imported.find((r) => r.urn === plain.urn)!;
+    expect(plain.id).toBe(before.id);
+    expect(plain.outputs?.["accessKeyId"]).toEqual(before.outputs?.["accessKeyId"]);
+    expect(plain.outputs?.["secretAccessKey"]).toEqual(before.outputs?.["secretAccessKey"]);
+    expect(plain.inputs?.[cloud === "nscale" ? "apiToken" : "apiKey"], "the override is an input").toBeDefined();
+    expectNoPlaintext(await exportStackEncrypted(ts), secrets());
+  });
+
+  it("destroy deletes every key and the bucket of the 0.1.0 state from the emulator", async (ctx) => {
+    const ts = fixtureGate.stack(ctx);
+    const res = await ts.stack.destroy();
+    expect(res.summary.result).toBe("succeeded");
+    expect(await ownResources(ts)).toEqual([]);
+    for (const id of fixtureKeys()) expect(idsOf()).not.toContain(id);
+    expect(bucketsNow()).not.toContain(bucketName);
+    if (cloud === "hostup") expect(hostupKeyIds(femu).length, "the emulator's own key stays").toBe(1);
   });
 });
