@@ -3,10 +3,11 @@ import { createHash } from "node:crypto";
 import { s3Error, xmlEscape } from "./errors";
 import { header, parseQuery, safeDecode, type EmuRequest, type EmuResponse } from "./http";
 import { policyAllows } from "./policy";
-import { verifySigV4 } from "./sigv4";
+import { CHECKSUM_PREFIX, crc32Base64, declaredChecksums, verifyChecksums } from "./s3-checksum";
+import { parseDeleteRequest, s3Document, XMLNS } from "./s3-xml";
+import { encodeS3Segment, verifySigV4 } from "./sigv4";
 import { HOSTUP_TENANT_ID, type Bucket, type EmulatorState, type S3Principal } from "./state";
 
-const XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const LIST_PARAMS = new Set([
   "list-type",
@@ -20,6 +21,8 @@ const LIST_PARAMS = new Set([
   "fetch-owner",
 ]);
 const PRESIGN_PARAMS = /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/;
+/** Query parameters that name no subresource: the AWS SDKs add `x-id=<Operation>` to object requests. */
+const IGNORED_PARAMS = new Set(["x-id"]);
 
 function xml(status: number, body: string, headers: Record<string, string> = {}): EmuResponse {
   return {
@@ -29,17 +32,23 @@ function xml(status: number, body: string, headers: Record<string, string> = {})
   };
 }
 
-export async function handleS3(state: EmulatorState, req: EmuRequest): Promise<EmuResponse> {
-  const auth = await verifySigV4(req, (ak) => state.s3Principal(ak));
+export async function handleS3(state: EmulatorState, signedReq: EmuRequest): Promise<EmuResponse> {
+  const auth = await verifySigV4(signedReq, (ak) => state.s3Principal(ak));
   if (!auth.ok) return s3Error(auth.error.status, auth.error.code, auth.error.message);
   const principal = auth.principal;
+  // From here on the body is the payload itself, whatever framing (aws-chunked) carried it.
+  const req: EmuRequest = { ...signedReq, body: auth.body };
+  const checksumFailure = () => {
+    const failure = verifyChecksums(req.body, header(req, "content-md5"), declaredChecksums(req.headers, auth.trailers));
+    return failure ? s3Error(failure.status, failure.code, failure.message) : undefined;
+  };
 
   const slash = req.path.indexOf("/", 1);
   const bucketName = safeDecode(slash < 0 ? req.path.slice(1) : req.path.slice(1, slash));
   const key = slash < 0 ? "" : safeDecode(req.path.slice(slash + 1));
   if (bucketName === undefined || key === undefined) return s3Error(400, "InvalidURI", "Couldn't parse the specified URI.");
   const query = parseQuery(req.rawQuery);
-  const subresources = [...query.keys()].filter((q) => !PRESIGN_PARAMS.test(q));
+  const subresources = [...query.keys()].filter((q) => !PRESIGN_PARAMS.test(q) && !IGNORED_PARAMS.has(q));
 
   if (!bucketName) {
     if (req.method !== "GET") return s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
@@ -56,6 +65,11 @@ export async function handleS3(state: EmulatorState, req: EmuRequest): Promise<E
   const deny = (action: string) =>
     allowed(principal, action, `arn:aws:s3:::${resource}`) ? undefined : s3Error(403, "AccessDenied", "Access Denied", `/${resource}`);
   const noSuchBucket = () => s3Error(404, "NoSuchBucket", "The specified bucket does not exist", `/${bucketName}`);
+
+  if (!key && req.method === "POST" && subresources.length === 1 && subresources[0] === "delete") {
+    if (!bucket) return noSuchBucket();
+    return checksumFailure() ?? deleteObjects(bucket, principal, req, auth.trailers);
+  }
 
   if (!key) {
     const bucketAction = bucketActionFor(req.method, subresources);
@@ -100,7 +114,7 @@ export async function handleS3(state: EmulatorState, req: EmuRequest): Promise<E
   if (!bucket) return noSuchBucket();
   switch (req.method) {
     case "PUT":
-      return putObject(bucket, key, req);
+      return checksumFailure() ?? putObject(bucket, key, req, auth.trailers);
     case "DELETE":
       bucket.objects.delete(key);
       return { status: 204 };
@@ -114,6 +128,10 @@ export async function handleS3(state: EmulatorState, req: EmuRequest): Promise<E
           "content-length": String(object.body.length),
           etag: object.etag,
           "last-modified": object.lastModified.toUTCString(),
+          // The SDKs ask for it (x-amz-checksum-mode: ENABLED) and check the body against it.
+          ...(header(req, "x-amz-checksum-mode")?.toUpperCase() === "ENABLED"
+            ? { "x-amz-checksum-crc32": crc32Base64(object.body), "x-amz-checksum-type": "FULL_OBJECT" }
+            : {}),
           ...Object.fromEntries(Object.entries(object.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
         },
         body: req.method === "HEAD" ? undefined : object.body,
@@ -179,7 +197,7 @@ function createBucket(state: EmulatorState, principal: S3Principal, name: string
   return { status: 200, headers: { location: `/${name}` } };
 }
 
-function putObject(bucket: Bucket, key: string, req: EmuRequest): EmuResponse {
+function putObject(bucket: Bucket, key: string, req: EmuRequest, trailers: Record<string, string>): EmuResponse {
   if (header(req, "x-amz-copy-source") !== undefined) return notImplemented();
   const etag = `"${createHash("md5").update(req.body).digest("hex")}"`;
   const metadata: Record<string, string> = {};
@@ -193,7 +211,34 @@ function putObject(bucket: Bucket, key: string, req: EmuRequest): EmuResponse {
     lastModified: new Date(),
     metadata,
   });
-  return { status: 200, headers: { etag } };
+  // S3 echoes the checksums it verified.
+  return { status: 200, headers: { etag, ...prefixed(declaredChecksums(req.headers, trailers)) } };
+}
+
+function prefixed(checksums: Map<string, string>): Record<string, string> {
+  return Object.fromEntries([...checksums].map(([algorithm, value]) => [`${CHECKSUM_PREFIX}${algorithm}`, value]));
+}
+
+/** DeleteObjects: each key authorised on its own, as S3 does; a missing key counts as deleted. */
+function deleteObjects(bucket: Bucket, principal: S3Principal, req: EmuRequest, trailers: Record<string, string>): EmuResponse {
+  if (header(req, "content-md5") === undefined && declaredChecksums(req.headers, trailers).size === 0) {
+    return s3Error(400, "InvalidRequest", "Missing required header for this request: Content-MD5 OR x-amz-checksum-*");
+  }
+  const request = parseDeleteRequest(req.body);
+  if (!request) {
+    return s3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+  }
+  const deleted: Array<{ Key: string }> = [];
+  const errors: Array<{ Key: string; Code: string; Message: string }> = [];
+  for (const key of request.keys) {
+    if (!allowed(principal, "s3:DeleteObject", `arn:aws:s3:::${bucket.name}/${key}`)) {
+      errors.push({ Key: key, Code: "AccessDenied", Message: "Access Denied" });
+      continue;
+    }
+    bucket.objects.delete(key);
+    if (!request.quiet) deleted.push({ Key: key });
+  }
+  return xml(200, s3Document("DeleteResult", { Deleted: deleted, Error: errors }));
 }
 
 /** ListObjectsV2 (list-type=2) and, with the same logic, ListObjects v1 (marker). */
@@ -202,15 +247,20 @@ function listObjects(bucket: Bucket, query: Map<string, string[]>): EmuResponse 
   const v2 = one("list-type") === "2";
   const prefix = one("prefix") ?? "";
   const delimiter = one("delimiter") ?? "";
-  const maxKeys = Math.max(0, Math.min(1000, Number(one("max-keys") ?? 1000) || 0));
+  const rawMaxKeys = one("max-keys");
+  if (rawMaxKeys !== undefined && !/^\d+$/.test(rawMaxKeys)) {
+    return s3Error(400, "InvalidArgument", "Provided max-keys not an integer or within integer range");
+  }
+  const maxKeys = Math.min(1000, Number(rawMaxKeys ?? 1000));
+  const encodingType = one("encoding-type");
+  if (encodingType !== undefined && encodingType !== "url") return s3Error(400, "InvalidArgument", "Invalid Encoding Method specified in Request");
+  // encoding-type=url: keys and prefixes percent-encoded, so that any key survives XML 1.0.
+  const enc = (s: string) => (encodingType === "url" ? s.split("/").map(encodeS3Segment).join("/") : s);
   const token = one("continuation-token");
-  const after = v2
-    ? token !== undefined
-      ? Buffer.from(token, "base64url").toString("utf8")
-      : (one("start-after") ?? "")
-    : (one("marker") ?? "");
+  const startAfter = one("start-after");
+  const after = v2 ? (token !== undefined ? Buffer.from(token, "base64url").toString("utf8") : (startAfter ?? "")) : (one("marker") ?? "");
 
-  const contents: string[] = [];
+  const contents: Array<Record<string, unknown>> = [];
   const prefixes = new Set<string>();
   let last = "";
   let truncated = false;
@@ -233,24 +283,28 @@ function listObjects(bucket: Bucket, query: Map<string, string[]>): EmuResponse 
     }
     const o = bucket.objects.get(key);
     if (!o) continue;
-    contents.push(
-      `<Contents><Key>${xmlEscape(key)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified>` +
-        `<ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
-    );
+    contents.push({ Key: enc(key), LastModified: o.lastModified.toISOString(), ETag: o.etag, Size: o.body.length, StorageClass: "STANDARD" });
   }
-  const common = [...prefixes].map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`).join("");
   const paging = v2
-    ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>` +
-      (token !== undefined ? `<ContinuationToken>${xmlEscape(token)}</ContinuationToken>` : "") +
-      (truncated ? `<NextContinuationToken>${Buffer.from(last, "utf8").toString("base64url")}</NextContinuationToken>` : "") +
-      (one("start-after") !== undefined ? `<StartAfter>${xmlEscape(one("start-after") ?? "")}</StartAfter>` : "")
-    : `<Marker>${xmlEscape(one("marker") ?? "")}</Marker>` + (truncated ? `<NextMarker>${xmlEscape(last)}</NextMarker>` : "");
+    ? {
+        KeyCount: contents.length + prefixes.size,
+        ...(token !== undefined ? { ContinuationToken: token } : {}),
+        ...(truncated ? { NextContinuationToken: Buffer.from(last, "utf8").toString("base64url") } : {}),
+        ...(startAfter !== undefined ? { StartAfter: enc(startAfter) } : {}),
+      }
+    : { Marker: enc(one("marker") ?? ""), ...(truncated ? { NextMarker: enc(last) } : {}) };
   return xml(
     200,
-    `<ListBucketResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket.name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
-      paging +
-      `<MaxKeys>${maxKeys}</MaxKeys>` +
-      (delimiter ? `<Delimiter>${xmlEscape(delimiter)}</Delimiter>` : "") +
-      `<IsTruncated>${truncated}</IsTruncated>${contents.join("")}${common}</ListBucketResult>`,
+    s3Document("ListBucketResult", {
+      Name: bucket.name,
+      Prefix: enc(prefix),
+      ...paging,
+      MaxKeys: maxKeys,
+      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
+      ...(encodingType ? { EncodingType: encodingType } : {}),
+      IsTruncated: truncated,
+      Contents: contents,
+      CommonPrefixes: [...prefixes].map((p) => ({ Prefix: enc(p) })),
+    }),
   );
 }

@@ -6,11 +6,18 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { header, parseQuery, type EmuRequest } from "./http";
+import { header, parseQuery, safeDecode, type EmuRequest } from "./http";
+import { decodeAwsChunked } from "./s3-chunked";
 import type { S3Principal } from "./state";
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+/** aws-chunked payload modes (x-amz-content-sha256 values) the emulator decodes. */
+const STREAMING = new Map([
+  ["STREAMING-UNSIGNED-PAYLOAD-TRAILER", { signed: false, trailer: true }],
+  ["STREAMING-AWS4-HMAC-SHA256-PAYLOAD", { signed: true, trailer: false }],
+  ["STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", { signed: true, trailer: true }],
+]);
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const PRESIGN_PARAMS = new Set([
   "X-Amz-Algorithm",
@@ -27,7 +34,13 @@ export interface SigV4Failure {
   message: string;
 }
 
-export type SigV4Result = { ok: true; principal: S3Principal } | { ok: false; error: SigV4Failure };
+/**
+ * On success, `body` is the payload as the client meant it (aws-chunked framing removed) and
+ * `trailers` the fields sent after it (trailing checksums), both verified against the signature.
+ */
+export type SigV4Result =
+  | { ok: true; principal: S3Principal; body: Buffer; trailers: Record<string, string> }
+  | { ok: false; error: SigV4Failure };
 
 const fail = (status: number, code: string, message: string): SigV4Result => ({
   ok: false,
@@ -42,6 +55,8 @@ const MISMATCH = fail(
 
 interface ParsedAuth {
   accessKeyId: string;
+  /** The credential scope's date, `YYYYMMDD`. */
+  scopeDate: string;
   region: string;
   service: string;
   signedHeaders: string[];
@@ -96,10 +111,10 @@ export async function verifySigV4(
     if (given === undefined) {
       return fail(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
     }
-    if (given.startsWith("STREAMING-")) {
-      return fail(501, "NotImplemented", "Streaming (aws-chunked) payloads are not supported by the emulator.");
+    if (given.startsWith("STREAMING-") && !STREAMING.has(given)) {
+      return fail(501, "NotImplemented", `The emulator does not support the ${given} payload (SigV4a).`);
     }
-    if (given !== UNSIGNED_PAYLOAD && !/^[0-9a-f]{64}$/.test(given)) {
+    if (given !== UNSIGNED_PAYLOAD && !STREAMING.has(given) && !/^[0-9a-f]{64}$/.test(given)) {
       return fail(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value.");
     }
     payloadHash = given;
@@ -127,7 +142,7 @@ export async function verifySigV4(
     method: req.method,
     protocol: "http:",
     hostname: headers.host ?? "",
-    path: req.path,
+    path: canonicalPath(req.path),
     query: signableQuery,
     headers,
   };
@@ -154,10 +169,51 @@ export async function verifySigV4(
   }
   if (!expected || !sameSignature(expected, parsed.signature)) return MISMATCH;
 
+  const streaming = STREAMING.get(payloadHash);
+  if (streaming) {
+    const decodedLength = header(req, "x-amz-decoded-content-length");
+    if (decodedLength === undefined || !/^\d+$/.test(decodedLength)) {
+      return fail(411, "MissingContentLength", "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.");
+    }
+    const trailer = (header(req, "x-amz-trailer") ?? "").split(",").map((n) => n.trim().toLowerCase()).filter(Boolean);
+    if (trailer.length > 0 && !streaming.trailer) {
+      return fail(400, "InvalidRequest", `x-amz-trailer requires a -TRAILER payload, not ${payloadHash}.`);
+    }
+    const decoded = decodeAwsChunked(req.body, {
+      trailer,
+      signing: streaming.signed
+        ? {
+            secret: principal.secret,
+            amzDate: parsed.amzDate ?? "",
+            scope: `${parsed.scopeDate}/${parsed.region}/${parsed.service}/aws4_request`,
+            seedSignature: parsed.signature,
+          }
+        : undefined,
+    });
+    if (!decoded.ok) return { ok: false, error: decoded.error };
+    if (decoded.body.length !== Number(decodedLength)) {
+      return fail(400, "IncompleteBody", "You did not provide the number of bytes specified by the x-amz-decoded-content-length header.");
+    }
+    return { ok: true, principal, body: decoded.body, trailers: decoded.trailers };
+  }
   if (payloadHash !== UNSIGNED_PAYLOAD && createHash("sha256").update(req.body).digest("hex") !== payloadHash) {
     return fail(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
-  return { ok: true, principal };
+  return { ok: true, principal, body: req.body, trailers: {} };
+}
+
+/**
+ * The path as S3 signs it: each segment decoded, then re-encoded RFC 3986 style. A client that
+ * sends `'` or `(` bare but signs them that way is refused here, as versitygw and S3 refuse it.
+ */
+function canonicalPath(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => {
+      const decoded = safeDecode(segment);
+      return decoded === undefined ? segment : encodeS3Segment(decoded);
+    })
+    .join("/");
 }
 
 function sameSignature(expected: string, given: string): boolean {
@@ -187,6 +243,7 @@ function parseHeaderAuth(req: EmuRequest): ParsedAuth | SigV4Result {
   }
   return {
     accessKeyId: scope[0] ?? "",
+    scopeDate: scope[1] ?? "",
     region: scope[2] ?? "",
     service: scope[3] ?? "",
     signedHeaders: signedHeaders.split(";").map((h) => h.trim().toLowerCase()),
@@ -210,6 +267,7 @@ function parsePresigned(query: Map<string, string[]>): ParsedAuth | SigV4Result 
   }
   return {
     accessKeyId: scope[0] ?? "",
+    scopeDate: scope[1] ?? "",
     region: scope[2] ?? "",
     service: scope[3] ?? "",
     signedHeaders: signedHeaders.split(";").map((h) => h.trim().toLowerCase()),
