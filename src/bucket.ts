@@ -3,7 +3,12 @@
  * API has no bucket endpoint); HostUp buckets through HostUp's bucket API.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { BucketState } from "./model/bucket";
+import { isSecret } from "./model/fields";
 import { providerShim } from "./shim";
+
+/** Derived from the bucket's state schema. */
+const BUCKET_SECRET_OUTPUTS = Object.entries(BucketState.shape).filter(([, f]) => isSecret(f)).map(([k]) => k);
 import type { ObjectStorageAccessKey } from "./resource";
 
 /** Serialized into state as `__provider` (see ./shim). */
@@ -49,7 +54,7 @@ export class ObjectStorageBucket extends pulumi.dynamic.Resource {
         apiUrl: args.apiUrl,
         createdAt: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secretAccessKey", "apiKey"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: BUCKET_SECRET_OUTPUTS }),
       "objectstorage",
       "Bucket",
     );

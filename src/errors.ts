@@ -3,8 +3,6 @@
  * check/diff/read/delete, so user-facing errors carry their message as their stack: the user sees
  * one clear paragraph, not library internals. Messages never contain tokens or secrets.
  */
-export type Cloud = "nscale" | "hostup";
-
 abstract class UserFacingError extends Error {
   protected constructor(message: string) {
     super(message);
@@ -14,7 +12,7 @@ abstract class UserFacingError extends Error {
 }
 
 export interface ApiErrorDetails {
-  cloud: Cloud | "s3";
+  cloud: string;
   /** What the library was doing, e.g. "create access key". */
   operation: string;
   /** HTTP status, absent for transport failures (timeout, reset, refused). */
@@ -29,6 +27,12 @@ export interface ApiErrorDetails {
   hint?: string;
   /** Transport error code (UND_ERR_HEADERS_TIMEOUT, ECONNRESET, ...). */
   transportCode?: string;
+  /** How long the server asked to wait before trying again (429, 503), when it said. */
+  retryAfterMs?: number;
+  /** True when the answer is the API's own (its error format, or its rate-limit headers), not a proxy's. */
+  ownAnswer?: boolean;
+  /** The name users know the service by ("Nscale", "HostUp", "S3"); default: `cloud`. */
+  serviceName?: string;
 }
 
 /** One typed error for every failed provider API call. */
@@ -41,6 +45,8 @@ export class ProviderApiError extends UserFacingError implements ApiErrorDetails
   readonly requestId?: string;
   readonly hint?: string;
   readonly transportCode?: string;
+  readonly retryAfterMs?: number;
+  readonly ownAnswer?: boolean;
 
   constructor(details: ApiErrorDetails) {
     super(formatApiError(details));
@@ -52,20 +58,14 @@ export class ProviderApiError extends UserFacingError implements ApiErrorDetails
     this.requestId = details.requestId;
     this.hint = details.hint;
     this.transportCode = details.transportCode;
-  }
-
-  /**
-   * True when the request may have taken effect but its outcome is unknown: no response, a 5xx, or
-   * a success whose body could not be read (for a create: the key exists, its secret unreadable).
-   */
-  get outcomeUnknown(): boolean {
-    return this.status === undefined || this.status >= 500 || this.code === "UNEXPECTED_RESPONSE";
+    this.retryAfterMs = details.retryAfterMs;
+    this.ownAnswer = details.ownAnswer;
   }
 }
 
-function cloudLabel(cloud: ApiErrorDetails["cloud"]): string {
-  return cloud === "nscale" ? "Nscale" : cloud === "hostup" ? "HostUp" : "S3";
-}
+
+// TODO(lead): drop once HttpClient passes serviceName.
+const LEGACY_LABELS: Record<string, string> = { nscale: "Nscale", hostup: "HostUp", s3: "S3" };
 
 function formatApiError(d: ApiErrorDetails): string {
   const what =
@@ -74,7 +74,7 @@ function formatApiError(d: ApiErrorDetails): string {
       : `no response (${d.transportCode ?? "transport error"})${d.providerMessage ? `: ${d.providerMessage}` : ""}`;
   const id = d.requestId ? ` [request id ${d.requestId}]` : "";
   const hint = d.hint ? ` ${d.hint}` : "";
-  return `${cloudLabel(d.cloud)} ${d.operation} failed: ${what}${id}.${hint}`;
+  return `${d.serviceName ?? LEGACY_LABELS[d.cloud] ?? d.cloud} ${d.operation} failed: ${what}${id}.${hint}`;
 }
 
 /** A missing or invalid setting, reported before any request is sent. */
@@ -92,17 +92,15 @@ export class LifecycleError extends UserFacingError {
 }
 
 /**
- * The shape the dynamic-provider host understands as "the resource exists but failed to
- * initialise": it records `id` and `properties` in state so the key is never orphaned.
+ * The key exists (its secret is in hand) but a later step failed. The engine adapter records it in
+ * state, so nothing is orphaned: the next `up` resumes and `destroy` deletes it.
  */
-export class PartialCreateError extends UserFacingError {
-  readonly id: string;
-  readonly properties: Record<string, unknown>;
-  readonly reasons: string[];
-  constructor(message: string, id: string, properties: Record<string, unknown>) {
+export class KeyCreatedButFailed extends UserFacingError {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly state: Record<string, unknown>,
+  ) {
     super(message);
-    this.id = id;
-    this.properties = properties;
-    this.reasons = [message];
   }
 }

@@ -7,7 +7,11 @@ export {
   type HostUpAccessKeyArgs,
   type AdoptArgs,
 } from "./resource";
-export { ProviderApiError, ConfigurationError, LifecycleError, PartialCreateError } from "./errors";
+export { ProviderApiError, ConfigurationError, LifecycleError } from "./errors";
+export { PartialCreateError } from "./provider/abi";
 export { S3Client, probeKey, type S3Credentials } from "./s3/client";
-export { DEFAULT_HOSTUP_API_URL, DEFAULT_NSCALE_API_URL } from "./provider/settings";
+import { hostupSettings } from "./clouds/hostup/model";
+import { nscaleSettings } from "./clouds/nscale/model";
+export const DEFAULT_NSCALE_API_URL = nscaleSettings.apiUrl.default;
+export const DEFAULT_HOSTUP_API_URL = hostupSettings.apiUrl.default;
 export { ObjectStorageBucket, bucketProvider, type ObjectStorageBucketArgs } from "./bucket";

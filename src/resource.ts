@@ -4,6 +4,8 @@
  * provider shim.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { clouds } from "./clouds/registry";
+import { isSecret } from "./model/fields";
 import { providerShim } from "./shim";
 
 /** Serialized into state as `__provider` (see ./shim). */
@@ -54,27 +56,16 @@ export interface HostUpAccessKeyArgs extends CommonArgs {
 
 export type ObjectStorageAccessKeyArgs = NscaleAccessKeyArgs | HostUpAccessKeyArgs;
 
-/** Outputs the engine must treat as secrets whatever the program passes. */
-export const SECRET_OUTPUTS = ["secretAccessKey", "apiToken", "apiKey", "adopt"];
-
-const OUTPUTS = [
-  "keyId",
-  "accessKeyId",
-  "secretAccessKey",
-  "s3Endpoint",
-  "region",
-  "createdAt",
-  "organizationId",
-  "projectId",
-  "createdBy",
-  "provisioningStatus",
-  "healthStatus",
-  "adopted",
-] as const;
-
 function secretOrUndefined<T>(value: pulumi.Input<T> | undefined): pulumi.Output<pulumi.Unwrap<T>> | undefined {
   return value === undefined ? undefined : pulumi.secret(value);
 }
+
+/** Every field any cloud stores, and those its schema marks secret: derived, never restated. */
+const stateShapes = Object.values(clouds).map((m) => m.state.shape);
+const DECLARED = [...new Set(stateShapes.flatMap((shape) => Object.keys(shape)))];
+
+/** Outputs the engine must treat as secrets whatever the program passes. */
+export const SECRET_OUTPUTS = [...new Set(stateShapes.flatMap((shape) => Object.entries(shape).filter(([, f]) => isSecret(f)).map(([k]) => k)))];
 
 export class ObjectStorageAccessKey extends pulumi.dynamic.Resource {
   declare readonly cloud: pulumi.Output<"nscale" | "hostup">;
@@ -106,22 +97,10 @@ export class ObjectStorageAccessKey extends pulumi.dynamic.Resource {
   declare readonly label: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ObjectStorageAccessKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    const declared = Object.fromEntries(OUTPUTS.map((k) => [k, undefined]));
-    const props: Record<string, unknown> = {
-      ...declared,
-      endpointId: undefined,
-      name: undefined,
-      description: undefined,
-      identityPolicy: undefined,
-      label: undefined,
-      rotationTrigger: undefined,
-      rotateAfter: undefined,
-      ...args,
-      resourceName: name,
-      apiToken: secretOrUndefined((args as NscaleAccessKeyArgs).apiToken),
-      apiKey: secretOrUndefined((args as HostUpAccessKeyArgs).apiKey),
-      adopt: secretOrUndefined(args.adopt),
-    };
+    const given: Record<string, unknown> = { ...args };
+    const props: Record<string, unknown> = Object.fromEntries(DECLARED.map((k) => [k, undefined]));
+    for (const [k, v] of Object.entries(given)) props[k] = SECRET_OUTPUTS.includes(k) ? secretOrUndefined(v) : v;
+    props.resourceName = name;
     super(
       accessKeyProvider,
       name,

@@ -1,92 +1,73 @@
 /**
- * Bucket lifecycle. Nscale has no bucket API: buckets are made through S3 with an access key.
- * HostUp has a bucket API (and S3 too); its API is used so the account's API key manages them.
+ * The bucket resource's check, diff and lifecycle. What a bucket is made with differs per cloud
+ * (S3 with the key on Nscale, the API on HostUp): each cloud's `buckets` module does the work.
  */
-import { z } from "zod";
-import { HostUpClient } from "../clouds/hostup/client";
-import { bucketNamePattern } from "../clouds/hostup/schemas";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { CloudModule } from "../clouds/contract";
+import { cloudFor } from "../clouds/registry";
+import { LifecycleError } from "../errors";
+import { BUCKET_IN_PLACE, BUCKET_REPLACES, BucketInputs, BucketState } from "../model/bucket";
+import { compact } from "../model/fields";
 import { S3Client } from "../s3/client";
-import { generateName, toFailures, UNKNOWN, userInputs, type CheckFailure } from "./inputs";
-import { requireCredential, resolveApiUrl, resolveCredential, missingCredentialMessage, type Environment } from "./settings";
-import { compact } from "./state";
+import type { Sources } from "../settings";
+import { UNKNOWN, userInputs } from "./abi";
+import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutcome } from "./check";
+import { generateName, reusableGeneratedName } from "./names";
+import { contextFor } from "./context";
 
-const bucketName = z.union([
-  z.literal(UNKNOWN),
-  z.string().regex(bucketNamePattern, {
-    error: "must be 3-63 characters of lowercase letters, digits and hyphens (e.g. \"app-data\"); omit it to derive one from the resource name",
-  }),
-]);
+/** Nscale's S3 reports no region; SigV4 needs one. */
+const FALLBACK_SIGNING_REGION = "us-east-1";
 
-export const BucketInputs = z.strictObject({
-  cloud: z.enum(["nscale", "hostup"], { error: 'must be "nscale" or "hostup" (taken from the access key)' }),
-  resourceName: z.string().min(1),
-  bucketName,
-  s3Endpoint: z.string().min(1, { error: "must not be empty: the key's s3Endpoint" }),
-  region: z.string().min(1).optional(),
-  accessKeyId: z.string().min(1, { error: "must not be empty: the key's accessKeyId" }),
-  secretAccessKey: z.string().min(1, { error: "must not be empty: the key's secretAccessKey (keys adopted without a secret cannot manage buckets)" }),
-  forceDestroy: z.boolean({ error: "must be a boolean" }).optional(),
-  apiUrl: z.string().optional(),
-  apiKey: z.string().min(1).optional(),
-});
-export type BucketInputs = z.infer<typeof BucketInputs>;
-
-export interface BucketOutputs extends BucketInputs {
-  createdAt: string;
-}
-
-function s3For(b: BucketInputs): S3Client {
-  return new S3Client({
-    endpoint: b.s3Endpoint,
-    region: b.region ?? (b.cloud === "hostup" ? "eu-north-1" : "us-east-1"),
-    credentials: { accessKeyId: b.accessKeyId, secretAccessKey: b.secretAccessKey },
-  });
-}
-
-function hostupFor(b: BucketInputs, e: Environment): HostUpClient {
-  return new HostUpClient({ apiUrl: resolveApiUrl("hostup", b.apiUrl, e), apiKey: requireCredential("hostup", b.apiKey, e) });
-}
-
-export function checkBucket(olds: Record<string, unknown>, news: Record<string, unknown>, e: Environment): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkBucket(olds: Record<string, unknown>, news: Record<string, unknown>, sources: Sources): CheckOutcome {
   const input = userInputs(news);
-  const old = userInputs(olds);
   if (input.bucketName === undefined && typeof input.resourceName === "string") {
-    input.bucketName =
-      typeof old.bucketName === "string" && old.resourceName === input.resourceName && /-[a-z0-9]{7}$/.test(old.bucketName)
-        ? old.bucketName
-        : generateName(input.resourceName).slice(0, 63);
+    input.bucketName = reusableGeneratedName(userInputs(olds), "bucketName", input.resourceName) ?? generateName(input.resourceName).slice(0, 63);
   }
-  const parsed = BucketInputs.safeParse(input);
-  if (!parsed.success) {
-    const cloud = input.cloud === "hostup" ? "hostup" : "nscale";
-    return { inputs: input, failures: toFailures(parsed.error, cloud, input) };
-  }
-  const failures: CheckFailure[] = [];
-  if (parsed.data.cloud === "hostup" && parsed.data.apiKey !== UNKNOWN && resolveCredential("hostup", parsed.data.apiKey, e) === undefined) {
-    failures.push({ property: "apiKey", reason: missingCredentialMessage("hostup") });
-  }
-  return { inputs: parsed.data, failures };
+  const parsed = parseKnown(BucketInputs, input);
+  if (!parsed.success) return { inputs: input, failures: toFailures(parsed.error, "a bucket", BucketInputs, input) };
+  const mod = cloudFor(parsed.data.cloud);
+  if (parsed.data.cloud === UNKNOWN) return { inputs: parsed.data, failures: [] };
+  if (!mod) return { inputs: parsed.data, failures: [cloudFailure(parsed.data.cloud)] };
+  return { inputs: parsed.data, failures: mod.bucketsUseApi ? settingsFailures(mod, { credential: parsed.data.apiKey, apiUrl: parsed.data.apiUrl }, sources).filter((f) => f.property !== "cloud") : [] };
 }
 
-export function diffBucket(olds: Record<string, unknown>, news: Record<string, unknown>) {
+export function diffBucket(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
   // During a key rotation's preview the new key's outputs are unknown: that predicts an update of
   // the credentials, not a new bucket. Only a known change of identity or endpoint replaces it.
-  const replaces = ["cloud", "bucketName", "s3Endpoint"].filter(
+  const replaces = BUCKET_REPLACES.filter(
     (k) => (k === "bucketName" && news[k] === UNKNOWN) || (news[k] !== UNKNOWN && JSON.stringify(olds[k]) !== JSON.stringify(news[k])),
   );
   // An unknown region alone is no change: in a preview the SDK reports every output the key did not
   // set (an Nscale key's region without config) as unknown, which would show a perpetual update.
   // When the key really changes, its accessKeyId is unknown too and that predicts the update.
-  const inPlace = ["accessKeyId", "secretAccessKey", "region", "forceDestroy", "apiUrl", "apiKey"].filter(
-    (k) => !(k === "region" && news[k] === UNKNOWN) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
-  );
+  const inPlace = BUCKET_IN_PLACE.filter((k) => !(k === "region" && news[k] === UNKNOWN) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
   return { changes: replaces.length + inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }
 
-export async function createBucket(inputs: BucketInputs, e: Environment): Promise<{ id: string; outs: BucketOutputs }> {
-  if (inputs.cloud === "hostup") await hostupFor(inputs, e).createBucket(inputs.bucketName);
-  else await s3For(inputs).createBucket(inputs.bucketName);
-  return { id: inputs.bucketName, outs: compact({ ...inputs, createdAt: new Date().toISOString() }) };
+function moduleOf(b: BucketState): CloudModule {
+  const mod = cloudFor(b.cloud);
+  if (!mod) throw new LifecycleError(`bucket ${b.bucketName}: unknown cloud ${JSON.stringify(b.cloud)} in state.`);
+  return mod;
+}
+
+async function ops(b: BucketState, sources: Sources) {
+  const mod = moduleOf(b);
+  const buckets = await mod.buckets();
+  // Buckets made through S3 need no API credential: it is resolved only if the cloud's ops ask.
+  return { buckets, ctx: () => contextFor(mod, { credential: b.apiKey, apiUrl: b.apiUrl }, sources) };
+}
+
+export async function createBucket(inputs: Record<string, unknown>, sources: Sources): Promise<{ id: string; outs: BucketState }> {
+  const state = BucketState.parse({ ...inputs, createdAt: new Date().toISOString() });
+  const { buckets, ctx } = await ops(state, sources);
+  await buckets.create(state, ctx);
+  return { id: state.bucketName, outs: compact(state) };
+}
+
+export async function readBucket(id: string, props: Record<string, unknown>, sources: Sources): Promise<BucketState | undefined> {
+  const state = BucketState.parse({ ...props, bucketName: id });
+  const { buckets, ctx } = await ops(state, sources);
+  return (await buckets.exists(state, ctx)) ? BucketState.parse(props) : undefined;
 }
 
 /**
@@ -94,36 +75,21 @@ export async function createBucket(inputs: BucketInputs, e: Environment): Promis
  * checking the new credentials here proves the new key works while the old one still exists; if it
  * does not, the update fails and `up` stops before the old key is deleted.
  */
-export async function verifyBucketAccess(b: BucketInputs): Promise<void> {
-  if (!(await s3For(b).headBucket(b.bucketName))) {
-    throw new Error(`Bucket ${b.bucketName} is not visible with access key ${b.accessKeyId}; the old key was kept.`);
-  }
-}
-
-export async function readBucket(id: string, props: BucketOutputs, e: Environment): Promise<BucketOutputs | undefined> {
-  const exists = props.cloud === "hostup" ? (await hostupFor(props, e).getBucket(id)) !== undefined : await s3For(props).headBucket(id);
-  return exists ? props : undefined;
-}
-
-export async function deleteBucket(id: string, props: BucketOutputs, e: Environment): Promise<void> {
-  if (props.cloud === "hostup") {
-    // HostUp's bucket delete is recursive; honour forceDestroy=false by refusing non-empty buckets.
-    const client = hostupFor(props, e);
-    const bucket = await client.getBucket(id);
-    if (!bucket) return;
-    if (bucket.numObjects > 0 && !props.forceDestroy) {
-      throw new Error(`Bucket ${id} still holds ${bucket.numObjects} object(s); empty it first or set forceDestroy: true.`);
-    }
-    await client.deleteBucket(id);
-    return;
-  }
-  const s3 = s3For(props);
-  if (props.forceDestroy) {
-    const list = await s3.send("GET", `/${encodeURIComponent(id)}`, { query: { "list-type": "2" } });
-    if (list.status === 200) {
-      const keys = [...list.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!);
-      for (const key of keys) await s3.deleteObject(id, key);
+export async function updateBucket(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<BucketState> {
+  const previous = BucketState.parse(olds);
+  // Only the new inputs: one the user removed (forceDestroy, an apiKey override) must not linger.
+  const next = BucketState.parse(compact({ ...news, createdAt: previous.createdAt }));
+  if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
+    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? FALLBACK_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey } });
+    if (!(await s3.headBucket(next.bucketName))) {
+      throw new LifecycleError(`Bucket ${next.bucketName} is not visible with access key ${next.accessKeyId}; the old key was kept.`);
     }
   }
-  await s3.deleteBucket(id);
+  return compact(next);
+}
+
+export async function deleteBucket(id: string, props: Record<string, unknown>, sources: Sources): Promise<void> {
+  const state = BucketState.parse({ ...props, bucketName: id });
+  const { buckets, ctx } = await ops(state, sources);
+  await buckets.delete(state, ctx);
 }

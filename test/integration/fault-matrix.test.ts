@@ -39,9 +39,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { startEmulator, type Emulator, type FaultAction, type FaultRule } from "../../src/emulator";
-import { ConfigurationError, LifecycleError, PartialCreateError, ProviderApiError } from "../../src/errors";
+import { ConfigurationError, LifecycleError, ProviderApiError } from "../../src/errors";
+import { PartialCreateError } from "../../src/provider/abi";
 import { defaultRetryPolicy, type RetryPolicy } from "../../src/http/retry";
 import * as provider from "../../src/provider";
+import { forgetCachedReads } from "../../src/clouds/cache";
 import { startLateCommitProxy, type LateCommitProxy } from "./fault-matrix-support";
 
 // ---------------------------------------------------------------------------------------------
@@ -226,6 +228,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  forgetCachedReads(); // the emulator is reset between cases
   emu.reset();
   process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = PROVISIONING_TIMEOUT_SECONDS;
   Object.assign(defaultRetryPolicy, REAL_POLICY);

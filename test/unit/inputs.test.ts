@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { bucket as bucketProvider, check, diff } from "../../src/provider/index";
-import { checkInputs, generateName, nameBase, UNKNOWN } from "../../src/provider/inputs";
+import { UNKNOWN } from "../../src/provider/abi";
+import { checkKey } from "../../src/provider/check";
+import { generateName, nameBase } from "../../src/provider/names";
+
+/** Validation alone: credentials are present, so only the inputs themselves can fail. */
+const withCredentials = { env: { NSCALE_API_TOKEN: "test-token", HOSTUP_API_KEY: "test-api-key" } };
+const checkInputs = (olds: Record<string, unknown>, news: Record<string, unknown>) => checkKey(olds, news, withCredentials);
 
 const nscale = {
   cloud: "nscale",

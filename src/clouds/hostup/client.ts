@@ -1,67 +1,71 @@
 /**
  * HostUp object-storage API client: the only code that knows HostUp's paths and envelope.
  */
-import { HttpClient, headerValue, type RawResponse, type HttpClientOptions } from "../../http/client";
-import type { RetryObserver } from "../../http/retry";
+import { HttpClient, headerValue, type RawResponse } from "../../http/client";
+import type { HttpSettings } from "../../settings";
+import { foreignSummary } from "../foreign-body";
+import type { RetryObserver, RetryPolicy } from "../../http/retry";
 import {
   BucketListResponse,
   BucketResponse,
   DeletedResponse,
   ErrorBody,
   KeyCreateResponse,
-  LAST_KEY_MESSAGE,
   ServiceStatusResponse,
 } from "./schemas";
+export { isLastKeyRefusal } from "./schemas";
+
+/** Advice for a failure, in the caller's terms (input and setting names); undefined for none. */
+export type HintFor = (status: number, code: string | undefined, message: string | undefined, operation: string) => string | undefined;
 
 export interface HostUpClientOptions {
   apiUrl: string;
   apiKey: string;
-  retry?: HttpClientOptions["retry"];
-  timeouts?: HttpClientOptions["timeouts"];
+  http?: HttpSettings;
+  hints?: HintFor;
   observer?: RetryObserver;
+  /** Tests tighten the retry policy; operations pass `http` instead. */
+  retry?: Partial<RetryPolicy>;
 }
 
-const KEY_HINT =
-  "Set a valid HostUp API key: `pulumi config set --secret hostup:apiKey <key>`, or the HOSTUP_API_KEY environment variable (create keys at https://cloud.hostup.se/api-management).";
-
-export function isLastKeyRefusal(status: number, message: string | undefined): boolean {
-  return status === 400 && message !== undefined && /last access key/i.test(message);
-}
-
-export function describeHostUpError(raw: RawResponse, _operation: string) {
+/** HostUp's own error body (either documented shape), or undefined for a body from anything else. */
+export function hostupError(raw: RawResponse): { code?: string; message?: string; requestId?: string } | undefined {
   const parsed = ErrorBody.safeParse(raw.body);
-  let code: string | undefined;
-  let providerMessage: string | undefined;
-  let requestId = headerValue(raw, "x-request-id");
-  if (parsed.success) {
-    const b = parsed.data;
-    code = b.code;
-    providerMessage = "message" in b ? b.message : (b.detail ?? b.title);
-    requestId = b.requestId ?? requestId;
-  } else if (typeof raw.body === "string" && raw.body) {
-    providerMessage = raw.body;
-  }
-  let hint: string | undefined;
-  if (isLastKeyRefusal(raw.status, providerMessage)) {
-    hint =
-      "HostUp never lets an account drop to zero object-storage keys. Create another key first (for example a second ObjectStorageAccessKey, or rotate by changing `rotationTrigger`, which creates the new key before deleting the old one), then delete this one; or keep it with the `retainOnDelete` resource option.";
-  } else {
-    switch (raw.status) {
-      case 401:
-        hint = `The API key was rejected. ${KEY_HINT}`;
-        break;
-      case 403:
-        hint =
-          "The API key is not allowed to manage object storage: grant it the object-storage scope (see GET /api/keys/scopes), and make sure the account is identity-verified and object storage is activated.";
-        break;
-      case 429:
-        hint = "Rate limited by HostUp even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later.";
-        break;
-      default:
-        if (raw.status >= 500) hint = "HostUp reported a server error; it may be transient, try again.";
-    }
-  }
-  return { code, providerMessage, requestId, hint };
+  if (!parsed.success) return undefined;
+  const b = parsed.data;
+  return { code: b.code, message: "message" in b ? b.message : (b.detail ?? b.title), requestId: b.requestId };
+}
+
+/** The API's own not-found (`NOT_FOUND` / `not_found`), not a proxy's or a wrong URL's 404. */
+export function isHostUpNotFound(raw: RawResponse): boolean {
+  return raw.status === 404 && /^not_found$/i.test(hostupError(raw)?.code ?? "");
+}
+
+/** A 429 that HostUp itself sent: its error envelope, or its documented rate-limit headers. */
+export function isHostUpRateLimit(raw: RawResponse): boolean {
+  return raw.status === 429 && (hostupError(raw) !== undefined || headerValue(raw, "x-ratelimit-limit") !== undefined || headerValue(raw, "x-ratelimit-reset") !== undefined);
+}
+
+function describe(hints: HintFor | undefined) {
+  return (raw: RawResponse, operation: string) => {
+    const own = hostupError(raw);
+    const requestId = own?.requestId ?? headerValue(raw, "x-request-id");
+    // A body that is not HostUp's own error shape is summarised, never copied: a gateway page may
+    // reflect request headers, the API key included.
+    const providerMessage = own ? own.message : foreignSummary(raw);
+    const hint =
+      hints?.(raw.status, own?.code, own?.message, operation) ??
+      (!own && raw.status !== 429 && raw.status < 500
+        ? "The answer did not come from the HostUp API (not its error format): check the API URL, and any proxy between here and HostUp."
+        : raw.status === 403
+          ? "The API key is not allowed to manage object storage: grant it the object-storage scope (see GET /api/keys/scopes), and make sure the account is identity-verified and object storage is activated."
+          : raw.status === 429
+            ? "Rate limited by HostUp even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later."
+            : raw.status >= 500
+              ? "HostUp reported a server error; it may be transient, try again."
+              : undefined);
+    return { code: own?.code, providerMessage, requestId, hint, ownAnswer: own !== undefined || isHostUpRateLimit(raw) };
+  };
 }
 
 /** HostUp addresses a key by base64(accessKey) in the path (standard alphabet, padded, then URL-encoded). */
@@ -77,9 +81,9 @@ export class HostUpClient {
       cloud: "hostup",
       baseUrl: options.apiUrl,
       authHeaders: { "x-api-key": options.apiKey },
-      describeError: describeHostUpError,
-      retry: options.retry,
-      timeouts: options.timeouts,
+      describeError: describe(options.hints),
+      ...(options.http ? { timeouts: options.http.timeouts } : {}),
+      retry: { ...(options.http ? { totalBudgetMs: options.http.retryBudgetMs } : {}), ...options.retry },
       observer: options.observer,
     });
   }
@@ -96,16 +100,19 @@ export class HostUpClient {
     return { key: res.data.data.key, requestId: res.data.requestId };
   }
 
-  /** H2. "deleted", or "gone" when HostUp no longer knows the key (404). */
+  /** H2. "deleted", or "gone" on the API's own not-found. */
   async deleteKey(accessKey: string): Promise<"deleted" | "gone"> {
+    const operation = "delete object storage key";
     const res = await this.http.send({
-      operation: "delete object storage key",
+      operation,
       method: "DELETE",
       path: `object-storage/keys/${encodeAccessKeyForPath(accessKey)}`,
       schema: DeletedResponse,
       passthroughStatuses: [404],
     });
-    return res.status === 404 ? "gone" : "deleted";
+    if (res.status !== 404) return "deleted";
+    if (isHostUpNotFound(res.raw)) return "gone";
+    throw this.http.apiError(operation, res.raw);
   }
 
   /** H3. */
@@ -131,16 +138,13 @@ export class HostUpClient {
     return res.data.data.bucket;
   }
 
-  /** H6. `undefined` on 404. */
+  /** H6. `undefined` on the API's own not-found. */
   async getBucket(name: string) {
-    const res = await this.http.send({
-      operation: "read bucket",
-      method: "GET",
-      path: `object-storage/buckets/${encodeURIComponent(name)}`,
-      schema: BucketResponse,
-      passthroughStatuses: [404],
-    });
-    return res.status === 404 ? undefined : res.data.data.bucket;
+    const operation = "read bucket";
+    const res = await this.http.send({ operation, method: "GET", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: BucketResponse, passthroughStatuses: [404] });
+    if (res.status !== 404) return res.data.data.bucket;
+    if (isHostUpNotFound(res.raw)) return undefined;
+    throw this.http.apiError(operation, res.raw);
   }
 
   /** H4. */
@@ -154,17 +158,13 @@ export class HostUpClient {
     return res.data.data.buckets;
   }
 
-  /** H7. "deleted", or "gone" on 404. */
+  /** H7. "deleted", or "gone" on the API's own not-found. */
   async deleteBucket(name: string): Promise<"deleted" | "gone"> {
-    const res = await this.http.send({
-      operation: "delete bucket",
-      method: "DELETE",
-      path: `object-storage/buckets/${encodeURIComponent(name)}`,
-      schema: DeletedResponse,
-      passthroughStatuses: [404],
-    });
-    return res.status === 404 ? "gone" : "deleted";
+    const operation = "delete bucket";
+    const res = await this.http.send({ operation, method: "DELETE", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: DeletedResponse, passthroughStatuses: [404] });
+    if (res.status !== 404) return "deleted";
+    if (isHostUpNotFound(res.raw)) return "gone";
+    throw this.http.apiError(operation, res.raw);
   }
 }
 
-export { LAST_KEY_MESSAGE };

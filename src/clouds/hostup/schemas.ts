@@ -95,3 +95,8 @@ export const ErrorBody = z.union([
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const LAST_KEY_MESSAGE = "Cannot delete the last access key. Create a new key first.";
+
+/** The account's last key cannot be deleted: HostUp's documented 400. */
+export function isLastKeyRefusal(status: number, message: string | undefined): boolean {
+  return status === 400 && message !== undefined && /last access key/i.test(message);
+}

@@ -1,67 +1,55 @@
 /**
  * Nscale Storage API client: the only code that knows Nscale's paths. Every body is parsed with
- * the zod schemas in ./schemas; every failure becomes a ProviderApiError with a hint.
+ * the zod schemas in ./schemas; every failure becomes a ProviderApiError. It receives resolved
+ * values (URL, token, HTTP settings, hints), never setting names.
  */
-import { HttpClient, type RawResponse, type HttpClientOptions } from "../../http/client";
-import type { RetryObserver } from "../../http/retry";
-import {
-  AccessKeyCreateResponse,
-  AccessKeyList,
-  AccessKeyRead,
-  EndpointRead,
-  ErrorBody,
-  type AccessKeyCreateRequest,
-} from "./schemas";
+import { HttpClient, type RawResponse } from "../../http/client";
+import type { RetryObserver, RetryPolicy } from "../../http/retry";
+import type { HttpSettings } from "../../settings";
+import { foreignSummary } from "../foreign-body";
+import { AccessKeyCreateResponse, AccessKeyList, AccessKeyRead, EndpointRead, ErrorBody, type AccessKeyCreateRequest } from "./schemas";
+
+/** Advice for a failure, in the caller's terms (input and setting names); undefined for none. */
+export type HintFor = (status: number, code: string | undefined, operation: string) => string | undefined;
 
 export interface NscaleClientOptions {
   apiUrl: string;
   token: string;
-  retry?: HttpClientOptions["retry"];
-  timeouts?: HttpClientOptions["timeouts"];
+  http?: HttpSettings;
+  hints?: HintFor;
   observer?: RetryObserver;
+  /** Tests tighten the retry policy; operations pass `http` instead. */
+  retry?: Partial<RetryPolicy>;
 }
 
-const TOKEN_HINT =
-  "Set a valid service token: `pulumi config set --secret nscale:apiToken <token>`, or the NSCALE_API_TOKEN environment variable.";
-
-export function describeNscaleError(raw: RawResponse, operation: string) {
+/** The API's own not-found: its JSON error body with `not_found`, not a proxy's or a wrong URL's 404. */
+export function isNscaleNotFound(raw: RawResponse): boolean {
   const parsed = ErrorBody.safeParse(raw.body);
-  const code = parsed.success ? parsed.data.error : undefined;
-  const providerMessage = parsed.success
-    ? parsed.data.error_description
-    : typeof raw.body === "string" && raw.body
-      ? raw.body
-      : undefined;
-  const requestId = parsed.success ? parsed.data.trace_id : undefined;
-  let hint: string | undefined;
-  switch (raw.status) {
-    case 401:
-      hint = `The token was rejected (missing, invalid or expired). ${TOKEN_HINT}`;
-      break;
-    case 403:
-      hint =
-        "The token lacks a required scope: it needs `storage:objectstorageendpoints/accesskeys` (create, read, delete) and `storage:objectstorageendpoints` (read), which the organization administrator and project user roles hold.";
-      break;
-    case 404:
-      hint = operation.includes("endpoint")
-        ? "Check `endpointId`: it must be the `metadata.id` (a UUID) of an object storage endpoint your token can see."
-        : "Check `endpointId` and that the key was not deleted outside Pulumi.";
-      break;
-    case 409:
-      hint =
-        "An access key with this name already exists on the endpoint. During a replacement the old key still exists until the new one is created: omit `name` so a unique name is generated, or choose a different name.";
-      break;
-    case 422:
-      hint =
-        "Nscale could not process the request: most often `identityPolicy` names a policy that is not configured on the endpoint (see the endpoint's spec.identityPolicies), or the endpoint is not provisioned yet.";
-      break;
-    case 429:
-      hint = "Rate limited by Nscale even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later.";
-      break;
-    default:
-      if (raw.status >= 500) hint = "Nscale reported a server error; it may be transient, try again.";
-  }
-  return { code, providerMessage, requestId, hint };
+  return raw.status === 404 && parsed.success && parsed.data.error === "not_found";
+}
+
+function describe(hints: HintFor | undefined) {
+  return (raw: RawResponse, operation: string) => {
+    const parsed = ErrorBody.safeParse(raw.body);
+    const ours = parsed.success;
+    const code = ours ? parsed.data.error : undefined;
+    const requestId = ours ? parsed.data.trace_id : undefined;
+    // A body that is not Nscale's own error shape is summarised, never copied: a gateway page may
+    // reflect request headers, token included.
+    const providerMessage = ours ? parsed.data.error_description : foreignSummary(raw);
+    const hint =
+      hints?.(raw.status, code, operation) ??
+      (!ours && raw.status !== 429 && raw.status < 500
+        ? "The answer did not come from the Nscale API (not its JSON error format): check the API URL, and any proxy between here and Nscale."
+        : raw.status === 403
+          ? "The token lacks a required scope: it needs `storage:objectstorageendpoints/accesskeys` (create, read, delete) and `storage:objectstorageendpoints` (read), which the organization administrator and project user roles hold."
+          : raw.status === 429
+            ? "Rate limited by Nscale even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later."
+            : raw.status >= 500
+              ? "Nscale reported a server error; it may be transient, try again."
+              : undefined);
+    return { code, providerMessage, requestId, hint, ownAnswer: ours };
+  };
 }
 
 export class NscaleClient {
@@ -72,9 +60,9 @@ export class NscaleClient {
       cloud: "nscale",
       baseUrl: options.apiUrl,
       authHeaders: { authorization: `Bearer ${options.token}` },
-      describeError: describeNscaleError,
-      retry: options.retry,
-      timeouts: options.timeouts,
+      describeError: describe(options.hints),
+      ...(options.http ? { timeouts: options.http.timeouts } : {}),
+      retry: { ...(options.http ? { totalBudgetMs: options.http.retryBudgetMs } : {}), ...options.retry },
       observer: options.observer,
     });
   }
@@ -84,7 +72,7 @@ export class NscaleClient {
     return keyId === undefined ? base : `${base}/${encodeURIComponent(keyId)}`;
   }
 
-  /** K1. Sent exactly once: never retried. */
+  /** K1. Sent once: the HTTP layer never retries a POST (a retry could make a second key). */
   async createAccessKey(endpointId: string, body: AccessKeyCreateRequest) {
     const res = await this.http.send({
       operation: "create access key",
@@ -97,38 +85,28 @@ export class NscaleClient {
     return res.data;
   }
 
-  /** K3. `undefined` when the key does not exist (404). */
+  /** K3. `undefined` only on the API's own not-found. */
   async getAccessKey(endpointId: string, keyId: string) {
-    const res = await this.http.send({
-      operation: "read access key",
-      method: "GET",
-      path: this.keysPath(endpointId, keyId),
-      schema: AccessKeyRead,
-      passthroughStatuses: [404],
-    });
-    return res.status === 404 ? undefined : res.data;
+    const operation = "read access key";
+    const res = await this.http.send({ operation, method: "GET", path: this.keysPath(endpointId, keyId), schema: AccessKeyRead, passthroughStatuses: [404] });
+    if (res.status !== 404) return res.data;
+    if (isNscaleNotFound(res.raw)) return undefined;
+    throw this.http.apiError(operation, res.raw);
   }
 
   /** K2. */
   async listAccessKeys(endpointId: string) {
-    const res = await this.http.send({
-      operation: "list access keys",
-      method: "GET",
-      path: this.keysPath(endpointId),
-      schema: AccessKeyList,
-    });
+    const res = await this.http.send({ operation: "list access keys", method: "GET", path: this.keysPath(endpointId), schema: AccessKeyList });
     return res.data;
   }
 
-  /** K4. "accepted" when deletion started (202), "gone" when the key did not exist (404). */
+  /** K4. "accepted" when deletion started (202), "gone" on the API's own not-found. */
   async deleteAccessKey(endpointId: string, keyId: string): Promise<"accepted" | "gone"> {
-    const res = await this.http.send({
-      operation: "delete access key",
-      method: "DELETE",
-      path: this.keysPath(endpointId, keyId),
-      passthroughStatuses: [404],
-    });
-    return res.status === 404 ? "gone" : "accepted";
+    const operation = "delete access key";
+    const res = await this.http.send({ operation, method: "DELETE", path: this.keysPath(endpointId, keyId), passthroughStatuses: [404] });
+    if (res.status !== 404) return "accepted";
+    if (isNscaleNotFound(res.raw)) return "gone";
+    throw this.http.apiError(operation, res.raw);
   }
 
   /** E3. */

@@ -111,19 +111,6 @@ export const EndpointCreateRequest = z.object({
 });
 export type EndpointCreateRequest = z.infer<typeof EndpointCreateRequest>;
 
-export const nscaleErrorCodes = [
-  "invalid_request",
-  "server_error",
-  "access_denied",
-  "not_found",
-  "conflict",
-  "method_not_allowed",
-  "unsupported_media_type",
-  "request_entity_too_large",
-  "unprocessable_content",
-  "forbidden",
-] as const;
-
 /** Every Nscale error body (OAuth2 style). Lenient on `error` so an unknown code still parses. */
 export const ErrorBody = z.object({
   error: z.string(),

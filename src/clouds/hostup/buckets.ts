@@ -1,0 +1,23 @@
+/** HostUp buckets go through HostUp's bucket API, managed by the account's API key. */
+import type { BucketOps } from "../contract";
+import { LifecycleError } from "../../errors";
+import { hostupClient } from "./lifecycle";
+
+export const hostupBuckets: BucketOps = {
+  async create(b, connect) {
+    await hostupClient(connect()).createBucket(b.bucketName);
+  },
+  async exists(b, connect) {
+    return (await hostupClient(connect()).getBucket(b.bucketName)) !== undefined;
+  },
+  async delete(b, connect) {
+    // HostUp's bucket delete is recursive; honour forceDestroy=false by refusing non-empty buckets.
+    const api = hostupClient(connect());
+    const bucket = await api.getBucket(b.bucketName);
+    if (!bucket) return;
+    if (bucket.numObjects > 0 && !b.forceDestroy) {
+      throw new LifecycleError(`Bucket ${b.bucketName} still holds ${bucket.numObjects} object(s); empty it first or set forceDestroy: true.`);
+    }
+    await api.deleteBucket(b.bucketName);
+  },
+};

@@ -1,0 +1,165 @@
+/**
+ * HostUp access-key lifecycle. Keys are synchronous and HostUp has no API to read or list them,
+ * so refresh asks S3 itself whether the key still works (a signed, read-only probe), and a create
+ * whose outcome is unknown can only be reported, with the label to look for.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { LifecycleError, ProviderApiError } from "../../errors";
+import { compact } from "../../model/fields";
+import { probeKey } from "../../s3/client";
+import { ReadCache } from "../cache";
+import type { KeyLifecycle, OperationContext } from "../contract";
+import { verifyKeySecret } from "../verify-secret";
+import { hostupAnswers, hostupHints } from "./answers";
+import { HostUpClient } from "./client";
+import type { HostUpInputs, HostUpState } from "./model";
+
+export const HOSTUP_DEFAULT_S3_ENDPOINT = "https://s3.hostup.se";
+export const HOSTUP_DEFAULT_REGION = "eu-north-1";
+const MAX_CREATE_ATTEMPTS = 5;
+
+export function hostupClient(ctx: OperationContext): HostUpClient {
+  const c = ctx.connection;
+  return new HostUpClient({ apiUrl: c.apiUrl, apiKey: c.credential, http: c.http, hints: hostupHints });
+}
+
+type Service = { s3Endpoint: string; region: string };
+
+/** The service status is read once per process, URL and API key: every key shares the answer. */
+const services = new ReadCache<Service>(60_000);
+
+function serviceKey(ctx: OperationContext): string {
+  return JSON.stringify([ctx.connection.apiUrl, ctx.connection.credential]);
+}
+
+/** Fails fast when object storage is not active; gives the S3 endpoint and region. */
+export function service(api: HostUpClient, ctx: OperationContext): Promise<Service> {
+  return services.get(serviceKey(ctx), async () => {
+    const status = await api.getServiceStatus();
+    if (!status.provisioned) {
+      throw new LifecycleError(
+        "HostUp object storage is not provisioned for this account (GET /api/object-storage reports provisioned: false). Activate object storage in the HostUp dashboard first.",
+      );
+    }
+    return { s3Endpoint: status.endpoint ?? HOSTUP_DEFAULT_S3_ENDPOINT, region: status.awsRegion ?? HOSTUP_DEFAULT_REGION };
+  });
+}
+
+/** A "gone" verdict stands only when the service answers with these credentials. */
+async function parentConfirms(api: HostUpClient, ctx: OperationContext): Promise<void> {
+  services.forget(serviceKey(ctx));
+  await service(api, ctx);
+}
+
+function lostResponse(err: ProviderApiError, label: string): LifecycleError {
+  return new LifecycleError(
+    `${err.message} HostUp has no way to list keys, so this library cannot tell whether a key labelled "${label}" was created. ` +
+      `Check the Object Storage page of the HostUp dashboard (https://cloud.hostup.se/object-storage) for a key labelled "${label}" and delete it ` +
+      "(its secret was never received, so it cannot be used), or call DELETE /api/object-storage/keys/{base64(accessKey)}; then run `pulumi up` again.",
+  );
+}
+
+async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id: string; state: HostUpState }> {
+  const api = hostupClient(ctx);
+  // Read first, so nothing but the create itself can fail once a key exists.
+  const svc = await service(api, ctx);
+  const base = compact({
+    cloud: "hostup" as const,
+    resourceName: inputs.resourceName,
+    rotationTrigger: inputs.rotationTrigger,
+    rotateAfter: inputs.rotateAfter,
+    apiUrl: inputs.apiUrl,
+    apiKey: inputs.apiKey,
+    s3Endpoint: svc.s3Endpoint,
+    region: svc.region,
+  });
+
+  if (inputs.adopt) {
+    const given = inputs.adopt;
+    const state: HostUpState = compact({
+      ...base,
+      keyId: given.keyId,
+      accessKeyId: given.keyId,
+      secretAccessKey: given.secretAccessKey,
+      createdAt: new Date().toISOString(),
+      label: inputs.label,
+      adopted: true,
+      adopt: given,
+    });
+    await verifyKeySecret({ ...state, region: svc.region }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+    return { id: state.keyId, state };
+  }
+
+  const label = inputs.label;
+  if (label === undefined) throw new LifecycleError("label: missing after check; this is a bug in this library.");
+  const created = await createOnce(api, label, ctx).catch((err: unknown) => {
+    // The cached status may be stale (service deactivated, key revoked): read it afresh next time.
+    if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) services.forget(serviceKey(ctx));
+    throw err;
+  });
+  const state: HostUpState = compact({
+    ...base,
+    keyId: created.key.accessKey,
+    accessKeyId: created.key.accessKey,
+    secretAccessKey: created.key.secretKey,
+    createdAt: new Date().toISOString(),
+    label: created.key.label,
+  });
+  return { id: created.key.accessKey, state };
+}
+
+/**
+ * HostUp cannot list keys, so a create is sent again only after a 429 that HostUp itself sent (its
+ * error envelope or rate-limit headers): a gateway's 429 may follow a commit, and a second create
+ * would orphan the first key. Every other unknown outcome is reported with the label to look for.
+ */
+async function createOnce(api: HostUpClient, label: string, ctx: OperationContext) {
+  const budgetEnds = Date.now() + ctx.connection.http.retryBudgetMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api.createKey(label);
+    } catch (err) {
+      if (!(err instanceof ProviderApiError) || !hostupAnswers.isOutcomeUnknown(err)) throw err;
+      const wait = Math.max(err.retryAfterMs ?? 0, 250 * 2 ** attempt);
+      const ownRateLimit = err.status === 429 && err.ownAnswer === true;
+      if (!ownRateLimit || attempt >= MAX_CREATE_ATTEMPTS || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * Refresh. A signed S3 request with the key itself decides: InvalidAccessKeyId (confirmed by the
+ * service answering with these credentials) means deleted out of band; success or AccessDenied
+ * means it exists; anything else fails the refresh and leaves state unchanged. Adopted keys
+ * without a secret (older releases allowed them) cannot be probed and are kept as they are.
+ */
+async function read(_id: string, state: HostUpState, ctx: OperationContext): Promise<HostUpState | undefined> {
+  if (!state.secretAccessKey || !state.s3Endpoint) return state;
+  const outcome = await probeKey({
+    endpoint: state.s3Endpoint,
+    region: state.region ?? HOSTUP_DEFAULT_REGION,
+    credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+  });
+  if (outcome === "exists") return state;
+  await parentConfirms(hostupClient(ctx), ctx);
+  return undefined;
+}
+
+/** In place: credential and URL overrides (verified with one authenticated read) and `rotateAfter`. */
+async function update(_id: string, olds: HostUpState, news: HostUpInputs, ctx: OperationContext): Promise<HostUpState> {
+  if (olds.apiKey !== news.apiKey || olds.apiUrl !== news.apiUrl) await parentConfirms(hostupClient(ctx), ctx);
+  let state: HostUpState = compact({ ...olds, apiKey: news.apiKey, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
+  if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
+    state = { ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey };
+    await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION }, "adopt.secretAccessKey", "State was left as it was.");
+  }
+  return state;
+}
+
+async function remove(id: string, _state: HostUpState, ctx: OperationContext): Promise<void> {
+  const api = hostupClient(ctx);
+  if ((await api.deleteKey(id)) === "gone") await parentConfirms(api, ctx);
+}
+
+export const hostupLifecycle: KeyLifecycle<HostUpInputs, HostUpState> = { create, read, update, delete: remove };

@@ -1,0 +1,338 @@
+/**
+ * Nscale access-key lifecycle: asynchronous provisioning, Nscale's 404 lag after a create, and an
+ * ownership marker (a `metadata.tags` entry) on every create, so a key whose create response was
+ * lost is found by that marker alone, never by its name or timestamps.
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
+import { compact } from "../../model/fields";
+import { pollUntil } from "../../poll";
+import { ReadCache } from "../cache";
+import type { KeyLifecycle, OperationContext } from "../contract";
+import { verifyKeySecret } from "../verify-secret";
+import { nscaleAnswers, nscaleHints } from "./answers";
+import { NscaleClient, s3EndpointFromDnsName } from "./client";
+import type { NscaleInputs, NscaleState } from "./model";
+import type { AccessKeyRead } from "./schemas";
+
+/** The tag that marks a key as made by one create call of this library. */
+export const MARKER_TAG = "pulumi-object-storage-keys/create-id";
+/** Nscale's (and the emulator's) S3 does not report a region; this one signs when none is set. */
+const SIGNING_REGION_FALLBACK = "us-east-1";
+/** Attempts of one create when the server answers 429. */
+const MAX_CREATE_ATTEMPTS = 5;
+const MAX_POLL_INTERVAL_MS = 5_000;
+
+function client(ctx: OperationContext): NscaleClient {
+  const c = ctx.connection;
+  return new NscaleClient({ apiUrl: c.apiUrl, token: c.credential, http: c.http, hints: nscaleHints });
+}
+
+/** The endpoint is read once per process, URL, token and endpoint: every key on it shares the answer. */
+const endpoints = new ReadCache<string>(60_000);
+
+function endpointKey(ctx: OperationContext, endpointId: string): string {
+  return JSON.stringify([ctx.connection.apiUrl, ctx.connection.credential, endpointId]);
+}
+
+function s3EndpointOf(api: NscaleClient, ctx: OperationContext, endpointId: string): Promise<string> {
+  return endpoints.get(endpointKey(ctx, endpointId), async () => {
+    const dns = (await api.getEndpoint(endpointId)).status.exposure?.public?.dnsName;
+    return dns ? s3EndpointFromDnsName(dns) : "";
+  });
+}
+
+/**
+ * The API said the key is not found: only trust that when the endpoint itself answers with these
+ * credentials, so a wrong URL or a token for another project never makes live keys "gone".
+ */
+async function parentConfirms(api: NscaleClient, ctx: OperationContext, endpointId: string): Promise<void> {
+  endpoints.forget(endpointKey(ctx, endpointId));
+  await s3EndpointOf(api, ctx, endpointId);
+}
+
+function serverFields(key: AccessKeyRead) {
+  return compact({
+    name: key.metadata.name,
+    description: key.metadata.description,
+    identityPolicy: key.spec.identityPolicy,
+    ...(key.spec.accessKeyId ? { accessKeyId: key.spec.accessKeyId } : {}),
+    organizationId: key.metadata.organizationId,
+    projectId: key.metadata.projectId,
+    createdBy: key.metadata.createdBy,
+    provisioningStatus: key.metadata.provisioningStatus,
+    healthStatus: key.metadata.healthStatus,
+  });
+}
+
+/** Polls a fresh key until provisioned; a 404 right after create is Nscale's lag: keep polling. */
+async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}) {
+  const { timing } = ctx;
+  let last: AccessKeyRead | undefined;
+  const result = await pollUntil<AccessKeyRead>(
+    async () => {
+      const key = await api.getAccessKey(endpointId, keyId);
+      if (key === undefined) return { done: false };
+      last = key;
+      observe(key);
+      const s = key.metadata.provisioningStatus;
+      return s === "provisioned" || s === "error" || s === "deprovisioning" ? { done: true, value: key } : { done: false };
+    },
+    { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: timing.provisioningTimeoutMs },
+  );
+  if (result.timedOut) {
+    throw new LifecycleError(
+      `Nscale access key ${keyId} was created but is still ${last?.metadata.provisioningStatus ?? "not visible"} after ${timing.provisioningTimeoutMs / 1000} s. ` +
+        "It is recorded in state with its secret; run `pulumi up` again to resume waiting, or raise nscale:provisioningTimeoutSeconds.",
+    );
+  }
+  const key = result.value;
+  if (key.metadata.provisioningStatus !== "provisioned") {
+    throw new LifecycleError(
+      `Nscale access key ${keyId} was created but its provisioning ended in "${key.metadata.provisioningStatus}" (health "${key.metadata.healthStatus}"). ` +
+        "It is recorded in state so nothing is orphaned: run `pulumi destroy` (or `pulumi up --replace <urn>`) to delete it and try again; if it keeps failing, check the endpoint's identity policy and contact Nscale support.",
+    );
+  }
+  return key;
+}
+
+function baseState(inputs: NscaleInputs, ctx: OperationContext) {
+  return {
+    cloud: "nscale" as const,
+    resourceName: inputs.resourceName,
+    endpointId: inputs.endpointId,
+    rotationTrigger: inputs.rotationTrigger,
+    rotateAfter: inputs.rotateAfter,
+    apiUrl: inputs.apiUrl,
+    apiToken: inputs.apiToken,
+    region: ctx.region,
+  };
+}
+
+async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id: string; state: NscaleState }> {
+  const api = client(ctx);
+  if (inputs.adopt) return adopt(api, inputs, inputs.adopt, ctx);
+  const name = inputs.name;
+  if (name === undefined) throw new LifecycleError("name: missing after check; this is a bug in this library.");
+  // Resolved before the key exists, so nothing but provisioning can fail after it does.
+  const s3Endpoint = await s3EndpointOf(api, ctx, inputs.endpointId);
+  const created = await createOnce(api, inputs, name, ctx).catch((err: unknown) => {
+    // The cached endpoint may be stale (deleted, or the token lost access): read it afresh next time.
+    if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) endpoints.forget(endpointKey(ctx, inputs.endpointId));
+    throw err;
+  });
+
+  // From here on the key exists and its secret is in hand: any failure must record it in state.
+  const id = created.metadata.id;
+  let state: NscaleState = compact({
+    ...baseState(inputs, ctx),
+    ...serverFields({ metadata: created.metadata, spec: { identityPolicy: created.spec.identityPolicy, accessKeyId: created.spec.accessKeyId } }),
+    keyId: id,
+    accessKeyId: created.spec.accessKeyId,
+    secretAccessKey: created.spec.secret,
+    s3Endpoint,
+    createdAt: created.metadata.creationTime,
+  });
+  try {
+    const key = await waitProvisioned(api, ctx, inputs.endpointId, id, (seen) => (state = { ...state, ...serverFields(seen) }));
+    return { id, state: { ...state, ...serverFields(key) } };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const recorded =
+      err instanceof LifecycleError
+        ? ""
+        : `Nscale access key ${id} was created and is recorded in state with its secret, but waiting for it to be ready failed; \`pulumi up\` resumes the wait and \`pulumi destroy\` deletes it. Cause: `;
+    throw new KeyCreatedButFailed(`${recorded}${message}`, id, state);
+  }
+}
+
+/**
+ * One logical create. Each attempt carries a fresh marker. After a 429 (which a gateway may send
+ * after the backend committed) the endpoint's keys are searched for that attempt's marker before
+ * trying again, so a retry never leaves a second key; any other unknown outcome is reconciled.
+ */
+async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string, ctx: OperationContext) {
+  const budgetEnds = Date.now() + ctx.connection.http.retryBudgetMs;
+  for (let attempt = 1; ; attempt++) {
+    const marker = randomUUID();
+    try {
+      return await api.createAccessKey(inputs.endpointId, {
+        metadata: compact({ name, description: inputs.description, tags: [{ name: MARKER_TAG, value: marker }] }),
+        spec: { identityPolicy: inputs.identityPolicy },
+      });
+    } catch (err) {
+      if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
+      const wait = err.status === 429 ? Math.max(err.retryAfterMs ?? 0, 250 * 2 ** attempt) : undefined;
+      const retry = wait !== undefined && attempt < MAX_CREATE_ATTEMPTS && Date.now() + wait < budgetEnds;
+      const verdict = await reconcile(api, inputs, name, marker, err, ctx, retry ? 0 : ctx.timing.reconcileGraceMs);
+      // Retried only when nothing of this attempt is left: absent, or found and deleted again.
+      if (!retry || verdict.outcome === "stuck") throw verdict.error;
+      await sleep(wait);
+    }
+  }
+}
+
+/**
+ * The create may or may not have reached Nscale, and a server that timed out may still commit it
+ * later. A key whose secret was lost is useless and invisible to state: look for this attempt's
+ * marker for a grace period and delete the key that carries it.
+ */
+async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, marker: string, cause: ProviderApiError, ctx: OperationContext, graceMs: number) {
+  const ours = (k: AccessKeyRead) => (k.metadata.tags ?? []).some((t) => t.name === MARKER_TAG && t.value === marker);
+  let listError: Error | undefined;
+  const search = await pollUntil<AccessKeyRead>(
+    async () => {
+      try {
+        const found = (await api.listAccessKeys(inputs.endpointId)).find(ours);
+        listError = undefined;
+        return found ? { done: true, value: found } : { done: false };
+      } catch (err) {
+        listError = err as Error;
+        return { done: false };
+      }
+    },
+    { initialIntervalMs: ctx.timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: graceMs },
+  );
+  const where = `on endpoint ${inputs.endpointId}`;
+  const look = `an access key named "${name}" ${where} whose tag ${MARKER_TAG} is ${marker}`;
+  if (search.timedOut) {
+    const error = listError
+      ? new LifecycleError(
+          `${cause.message} The create may have succeeded, and listing keys to check failed too (${listError.message}). Look for ${look}, delete it if present, then run \`pulumi up\` again.`,
+        )
+      : new LifecycleError(
+          `${cause.message} No key named "${name}" appeared ${where} with this create's marker${graceMs > 0 ? ` within ${graceMs / 1000} s` : ""}, so most likely nothing was created. ` +
+            `If ${look} appears later, it is unusable (its secret was never received): delete it, then run \`pulumi up\` again.`,
+        );
+    return { outcome: "absent" as const, error };
+  }
+  const found = search.value;
+  try {
+    await api.deleteAccessKey(inputs.endpointId, found.metadata.id);
+  } catch (delErr) {
+    return {
+      outcome: "stuck" as const,
+      error: new LifecycleError(
+        `${cause.message} The key "${name}" (${found.metadata.id}) was created but its secret was lost with the response, and deleting it failed (${(delErr as Error).message}). ` +
+          `Delete it in the Nscale console or with DELETE /api/v1/objectstorageendpoints/${inputs.endpointId}/accesskeys/${found.metadata.id}, then run \`pulumi up\` again.`,
+      ),
+    };
+  }
+  return {
+    outcome: "cleaned" as const,
+    error: new LifecycleError(
+      `${cause.message} The key "${name}" was created but its one-time secret was lost with the response, so it was deleted again (id ${found.metadata.id}, found by this create's marker); nothing was left behind. Run \`pulumi up\` again.`,
+    ),
+  };
+}
+
+async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable<NscaleInputs["adopt"]>, ctx: OperationContext): Promise<{ id: string; state: NscaleState }> {
+  let key = await api.getAccessKey(inputs.endpointId, given.keyId);
+  if (!key || key.metadata.provisioningStatus === "deprovisioning") {
+    if (!key) await parentConfirms(api, ctx, inputs.endpointId);
+    throw new LifecycleError(
+      `adopt.keyId: no access key ${given.keyId} exists on Nscale endpoint ${inputs.endpointId}. Check the ID (metadata.id of the key, a UUID) or remove \`adopt\` to create a new key. Nothing was recorded in state.`,
+    );
+  }
+  const mismatch = (["name", "description", "identityPolicy"] as const).filter((k) => {
+    const server = k === "identityPolicy" ? key!.spec.identityPolicy : key!.metadata[k];
+    return inputs[k] !== undefined && inputs[k] !== server;
+  });
+  if (mismatch.length > 0) {
+    throw new LifecycleError(
+      `${mismatch.join(", ")}: the adopted key ${given.keyId} has ${mismatch.map((k) => `${k} "${k === "identityPolicy" ? key!.spec.identityPolicy : key!.metadata[k]}"`).join(", ")}. ` +
+        "Keys cannot be changed: remove these arguments (the key's own values are used) or set them to the key's values. Nothing was recorded in state.",
+    );
+  }
+  // A key adopted right after it was made may still be provisioning: S3 rejects it until then.
+  if (key.metadata.provisioningStatus !== "provisioned") key = await waitProvisioned(api, ctx, inputs.endpointId, key.metadata.id);
+  const state: NscaleState = compact({
+    ...baseState(inputs, ctx),
+    ...serverFields(key),
+    keyId: key.metadata.id,
+    accessKeyId: key.spec.accessKeyId ?? "",
+    secretAccessKey: given.secretAccessKey ?? "",
+    s3Endpoint: await s3EndpointOf(api, ctx, inputs.endpointId),
+    createdAt: key.metadata.creationTime,
+    adopted: true,
+    adopt: given,
+  });
+  if (state.secretAccessKey) {
+    await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+  }
+  return { id: state.keyId, state };
+}
+
+async function read(id: string, state: NscaleState, ctx: OperationContext): Promise<NscaleState | undefined> {
+  const api = client(ctx);
+  const key = await api.getAccessKey(state.endpointId, id);
+  if (key === undefined) {
+    // A key recorded before it became visible (a partial create) may still 404 for a while after
+    // create: keep it, with its secret. `up` resumes the wait.
+    if (state.provisioningStatus !== "provisioned") return state;
+    await parentConfirms(api, ctx, state.endpointId);
+    return undefined;
+  }
+  if (key.metadata.provisioningStatus === "deprovisioning") return undefined;
+  // Never replace or blank the secret: the API cannot return it again.
+  return { ...state, ...serverFields(key), secretAccessKey: state.secretAccessKey };
+}
+
+/**
+ * In place: credential and URL overrides (verified with one authenticated read before they are
+ * stored), `rotateAfter`, a secret supplied later for an adopted key, and resuming a create that
+ * failed while waiting for provisioning. Always the full state: a partial one would wipe the secret.
+ */
+async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: OperationContext): Promise<NscaleState> {
+  let state: NscaleState = compact({ ...olds, apiToken: news.apiToken, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
+  const api = client(ctx);
+  if (olds.apiToken !== news.apiToken || olds.apiUrl !== news.apiUrl) await parentConfirms(api, ctx, olds.endpointId);
+  if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
+    // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
+    state = compact({ ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" });
+    if (state.secretAccessKey) {
+      await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK }, "adopt.secretAccessKey", "State was left as it was.");
+    }
+  }
+  if (state.provisioningStatus === "provisioned" && state.s3Endpoint) return state;
+  const s3Endpoint = state.s3Endpoint || (await s3EndpointOf(api, ctx, state.endpointId));
+  const key = await waitProvisioned(api, ctx, state.endpointId, id);
+  return { ...state, ...serverFields(key), s3Endpoint };
+}
+
+async function remove(id: string, state: NscaleState, ctx: OperationContext): Promise<void> {
+  const api = client(ctx);
+  const { endpointId } = state;
+  const { timing } = ctx;
+  if ((await api.deleteAccessKey(endpointId, id)) === "gone") {
+    await parentConfirms(api, ctx, endpointId);
+    if (state.provisioningStatus === "provisioned") return;
+    // Recorded before it became visible (a partial create): a 404 may be Nscale's lag after create,
+    // and the key could still appear. Watch for it for the reconcile grace period before letting go.
+    const appeared = await pollUntil(async () => ((await api.getAccessKey(endpointId, id)) ? { done: true, value: true } : { done: false }), {
+      initialIntervalMs: timing.pollIntervalMs,
+      maxIntervalMs: MAX_POLL_INTERVAL_MS,
+      timeoutMs: timing.reconcileGraceMs,
+    });
+    if (appeared.timedOut || (await api.deleteAccessKey(endpointId, id)) === "gone") return;
+  }
+  const result = await pollUntil<AccessKeyRead | undefined>(
+    async () => {
+      const key = await api.getAccessKey(endpointId, id);
+      if (key === undefined) return { done: true, value: undefined };
+      return key.metadata.provisioningStatus === "error" ? { done: true, value: key } : { done: false };
+    },
+    { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: timing.provisioningTimeoutMs },
+  );
+  if (result.timedOut) {
+    throw new LifecycleError(
+      `Nscale accepted the deletion of access key ${id} but it still exists after ${timing.provisioningTimeoutMs / 1000} s. It stays in state; run the command again to keep waiting.`,
+    );
+  }
+  if (result.value) {
+    throw new LifecycleError(`Deleting Nscale access key ${id} failed: its status became "error". It stays in state; retry, and contact Nscale support if it persists.`);
+  }
+}
+
+export const nscaleLifecycle: KeyLifecycle<NscaleInputs, NscaleState> = { create, read, update, delete: remove };

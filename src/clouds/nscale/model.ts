@@ -1,0 +1,60 @@
+/** What a user sets for an Nscale key, and what the library stores in state for it. */
+import { z } from "zod";
+import { adopt, apiUrl, commonState, credential, resourceName, rotationInputs, secret } from "../../model/fields";
+import type { CloudSettings } from "../../settings";
+import { strictNamePattern } from "./schemas";
+
+export const nscaleSettings: CloudSettings = {
+  displayName: "Nscale",
+  credentialWhat: "an Nscale service token",
+  credential: { input: "apiToken", config: "nscale:apiToken", env: ["NSCALE_API_TOKEN", "NSCALE_SERVICE_TOKEN"] },
+  apiUrl: { config: "nscale:apiUrl", env: "NSCALE_API_URL", default: "https://storage.unikorn.nscale.com" },
+  region: { config: "nscale:region", env: "NSCALE_S3_REGION" },
+};
+
+/** Kubernetes-style IDs (`metadata.id`): a UUID in practice. Also keeps `.` and `/` out of URL paths. */
+const resourceId = (what: string) =>
+  z
+    .string()
+    .min(1, { error: `must not be empty: set it to ${what}` })
+    .max(63, { error: `must be at most 63 characters: ${what}` })
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { error: `must contain only lowercase letters, digits and hyphens: ${what}` });
+
+export const NscaleInputs = z.strictObject({
+  cloud: z.literal("nscale"),
+  resourceName,
+  endpointId: resourceId("the object storage endpoint's ID (metadata.id, a UUID)"),
+  identityPolicy: z
+    .string()
+    .min(1, { error: 'must name an identity policy configured on the endpoint, e.g. "bucket-admin"' })
+    .max(64, { error: "must be at most 64 characters (the name of an identity policy on the endpoint)" }),
+  name: z
+    .string()
+    .regex(strictNamePattern, {
+      error:
+        'must start with a lowercase letter, contain only lowercase letters, digits and hyphens, not end with a hyphen, and be at most 63 characters (e.g. "bucket-admin-key"); omit it to derive one from the resource name',
+    })
+    .optional(),
+  description: z.string().max(1024, { error: "must be at most 1024 characters" }).optional(),
+  ...rotationInputs,
+  apiToken: credential("Nscale service token").optional(),
+  apiUrl: apiUrl.optional(),
+  adopt: adopt(resourceId("the access key's metadata.id (a UUID)"), "access key (its metadata.id)").optional(),
+});
+export type NscaleInputs = z.output<typeof NscaleInputs>;
+
+export const NscaleState = z.looseObject({
+  cloud: z.literal("nscale"),
+  ...commonState,
+  endpointId: z.string(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  identityPolicy: z.string().optional(),
+  organizationId: z.string().optional(),
+  projectId: z.string().optional(),
+  createdBy: z.string().optional(),
+  provisioningStatus: z.string().optional(),
+  healthStatus: z.string().optional(),
+  apiToken: secret(z.string().optional()),
+});
+export type NscaleState = z.output<typeof NscaleState>;

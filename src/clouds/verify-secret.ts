@@ -1,0 +1,24 @@
+import { LifecycleError, ProviderApiError } from "../errors";
+import { probeKey } from "../s3/client";
+
+/**
+ * Does this secret sign requests for this key? A signed S3 ListBuckets decides. Used before a
+ * user-supplied secret (adoption, import) is recorded: state must never hold a secret that fails.
+ */
+export async function verifyKeySecret(key: { s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }, what: string, consequence: string): Promise<void> {
+  if (!key.s3Endpoint) throw new LifecycleError(`${what} cannot be verified: the provider reported no S3 endpoint for this key. ${consequence}`);
+  try {
+    const outcome = await probeKey({
+      endpoint: key.s3Endpoint,
+      region: key.region,
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+    });
+    if (outcome === "exists") return;
+    throw new LifecycleError(`${what} cannot be used: S3 does not know access key ${key.accessKeyId} (InvalidAccessKeyId). ${consequence}`);
+  } catch (err) {
+    if (!(err instanceof ProviderApiError)) throw err;
+    throw new LifecycleError(
+      `${what} does not work for access key ${key.accessKeyId}: ${err.message} Pass the secret that belongs to this key, or omit it (the secretAccessKey output is then empty). ${consequence}`,
+    );
+  }
+}

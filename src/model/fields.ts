@@ -1,0 +1,111 @@
+/**
+ * Field rules shared by every cloud's inputs and state. Clouds compose their schemas from these,
+ * so a rule (a duration's format, what a credential may contain, which fields are secret) lives
+ * here once. Nothing here knows the engine or HTTP.
+ */
+import { z } from "zod";
+import { credentialValue } from "../settings";
+
+/** Marks a field as a secret: the resource class derives its secret outputs from this. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true });
+}
+
+/** Also through the wrappers `.optional()` and `.default()` add around a marked schema. */
+export function isSecret(schema: z.core.$ZodType): boolean {
+  for (let s: z.core.$ZodType | undefined = schema; s; ) {
+    if (z.globalRegistry.get(s)?.secret === true) return true;
+    const def: object = s._zod.def;
+    s = "innerType" in def ? (def.innerType as z.core.$ZodType) : undefined;
+  }
+  return false;
+}
+
+/** "90d", "12h", "30m", "2w", "45s": the age after which the next `up` replaces the key. */
+export const DURATION_PATTERN = /^(\d+)([smhdw])$/;
+const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
+
+export function durationMs(value: string): number | undefined {
+  const m = DURATION_PATTERN.exec(value);
+  return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;
+}
+
+/** Older than `rotateAfter`? Time is the only input besides state: no I/O, so diff stays pure. */
+export function isExpired(createdAt: unknown, rotateAfter: string, now = Date.now()): boolean {
+  const limit = durationMs(rotateAfter);
+  const born = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN;
+  return limit !== undefined && !Number.isNaN(born) && now - born >= limit;
+}
+
+export const resourceName = z.string().min(1);
+
+export const rotationTrigger = z
+  .string({ error: 'must be a string (any value; changing it replaces the key), e.g. a date like "2026-11"' })
+  .max(256, { error: "must be at most 256 characters" });
+
+export const rotateAfter = z
+  .string()
+  .regex(DURATION_PATTERN, {
+    error: 'must be a duration: a whole number followed by s, m, h, d or w (e.g. "90d"); the next `up` after the key is that old replaces it',
+  })
+  .refine((v) => (durationMs(v) ?? 0) > 0, { error: "must be longer than zero" });
+
+/** Checked as a URL by the settings module at preview, wherever it comes from. */
+export const apiUrl = z.string();
+
+/** Surrounding whitespace (a trailing newline from a file) is trimmed; control characters inside are refused. */
+export function credential(what: string) {
+  return secret(
+    z.string().transform((v, ctx) => {
+      try {
+        return credentialValue(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `${(err as Error).message} Omit it to use stack config or the environment instead.` });
+        return z.NEVER;
+      }
+    }),
+  );
+}
+
+export function adopt(keyId: z.ZodType<string>, what: string) {
+  return secret(
+    z.strictObject(
+      {
+        keyId,
+        secretAccessKey: z.string().min(1, { error: "must not be empty" }).optional(),
+      },
+      { error: `must be an object { keyId, secretAccessKey? } naming the existing ${what} to adopt` },
+    ),
+  );
+}
+
+/** Inputs every cloud accepts, besides its own. */
+export const rotationInputs = {
+  rotationTrigger: rotationTrigger.optional(),
+  rotateAfter: rotateAfter.optional(),
+};
+
+/**
+ * Outputs every cloud stores. Parsed leniently (defaults for what older states lack, unknown
+ * fields kept) because state written by any earlier release must still refresh and delete.
+ */
+export const commonState = {
+  resourceName: z.string().default(""),
+  keyId: z.string(),
+  accessKeyId: z.string().default(""),
+  secretAccessKey: secret(z.string().default("")),
+  s3Endpoint: z.string().default(""),
+  region: z.string().optional(),
+  createdAt: z.string().default(""),
+  rotationTrigger: z.string().optional(),
+  rotateAfter: z.string().optional(),
+  apiUrl: z.string().optional(),
+  /** true when the key existed before Pulumi managed it (`adopt`). */
+  adopted: z.boolean().optional(),
+  adopt: secret(z.object({ keyId: z.string(), secretAccessKey: z.string().optional() }).optional()),
+};
+
+/** Pulumi state holds JSON: drop undefined so nothing serializes as null. */
+export function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

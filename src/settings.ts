@@ -1,0 +1,264 @@
+/**
+ * Every knob the library reads, resolved and validated in one place. For each setting the first
+ * match wins: the resource's own argument, then stack config (handed to the dynamic provider's
+ * `configure`), then environment variables of the `pulumi` process, then the default. A value
+ * that is set but malformed is an error naming where it came from, never silently ignored.
+ *
+ * Clouds declare their setting names (see `CloudSettings`); clients receive resolved values.
+ */
+import { ConfigurationError } from "./errors";
+
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+export interface Sources {
+  config?: ConfigSource;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Where a value came from, in the words a user would look for it. */
+export type Origin = { kind: "argument" | "config" | "env" | "default"; name: string };
+
+export function describeOrigin(o: Origin): string {
+  switch (o.kind) {
+    case "argument":
+      return `the resource argument \`${o.name}\``;
+    case "config":
+      return `stack config \`${o.name}\``;
+    case "env":
+      return `the environment variable ${o.name}`;
+    default:
+      return `the default for ${o.name}`;
+  }
+}
+
+/** A setting read from stack config and/or environment variables. */
+export interface Knob<T> {
+  config?: string;
+  env: readonly string[];
+  /** Validates a raw value; throws a message (without the value, which may be secret). */
+  parse: (raw: string) => T;
+}
+
+function invalid(origin: Origin, reason: string): ConfigurationError {
+  return new ConfigurationError(`${describeOrigin(origin)} ${reason}`);
+}
+
+/** The first non-blank value among the given sources, with where it came from. */
+export function lookup(sources: Sources, knob: Pick<Knob<unknown>, "config" | "env">, argument?: { name: string; value: string | undefined }): { raw: string; origin: Origin } | undefined {
+  if (argument && argument.value !== undefined) return { raw: argument.value, origin: { kind: "argument", name: argument.name } };
+  if (knob.config) {
+    const v = sources.config?.get(knob.config);
+    if (v !== undefined && v.trim() !== "") return { raw: v, origin: { kind: "config", name: knob.config } };
+  }
+  for (const name of knob.env) {
+    const v = sources.env[name];
+    if (v !== undefined && v.trim() !== "") return { raw: v, origin: { kind: "env", name } };
+  }
+  return undefined;
+}
+
+export function resolveKnob<T>(sources: Sources, knob: Knob<T>, fallback: T, argument?: { name: string; value: string | undefined }): T {
+  const found = lookup(sources, knob, argument);
+  if (!found) return fallback;
+  try {
+    return knob.parse(found.raw);
+  } catch (err) {
+    throw invalid(found.origin, err instanceof Error ? err.message : String(err));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value rules
+
+export function positiveNumber(raw: string): number {
+  const n = Number(raw.trim());
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`must be a positive number, got ${JSON.stringify(raw)}.`);
+  return n;
+}
+
+export function optionalText(raw: string): string {
+  return raw.trim();
+}
+
+/** Truthy spellings accepted for boolean switches. */
+export function booleanSwitch(raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new Error(`must be true or false, got ${JSON.stringify(raw)}.`);
+}
+
+/**
+ * Tokens and keys are often read from files or mounted secrets with a trailing newline: surrounding
+ * whitespace is trimmed. What remains must be printable (it goes into an HTTP header).
+ */
+export function credentialValue(raw: string): string {
+  const v = raw.trim();
+  if (v === "") throw new Error("must not be empty (or only whitespace).");
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new Error("contains control characters (a line break or tab inside the value?); set it to the token alone.");
+  return v;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+export const INSECURE_HTTP_SETTING: Knob<boolean> = { env: ["OSK_ALLOW_INSECURE_HTTP"], parse: booleanSwitch };
+
+/**
+ * An API base URL: parseable, http or https, a valid port. Plain http sends credentials in clear
+ * text, so it is refused for anything but loopback unless the user opts in.
+ */
+export function apiUrlRule(allowInsecure: boolean): (raw: string) => string {
+  return (raw) => {
+    const text = raw.trim();
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Error(`is not a valid URL (${JSON.stringify(text)}): it must be an absolute http(s) URL such as "https://api.example.com".`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new Error(`must be an absolute http(s) URL, got the scheme ${JSON.stringify(url.protocol.replace(/:$/, ""))}.`);
+    }
+    if (url.username || url.password) throw new Error("must not contain a user name or password; pass credentials through their own settings.");
+    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !allowInsecure) {
+      throw new Error(
+        `uses plain http to ${url.host}, which would send the credential in clear text. Use https, or set OSK_ALLOW_INSECURE_HTTP=true if this host is trusted (for example a proxy on a private network).`,
+      );
+    }
+    return url.toString().replace(/\/$/, "");
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What each cloud declares
+
+export interface CloudSettings {
+  /** "Nscale", "HostUp". */
+  displayName: string;
+  /** e.g. "an Nscale service token". */
+  credentialWhat: string;
+  credential: { input: string; config: string; env: readonly string[] };
+  apiUrl: { config: string; env: string; default: string };
+  /** The S3 signing region, when the cloud's API does not report one. */
+  region?: { config: string; env: string };
+}
+
+export function credentialHowTo(s: CloudSettings): string {
+  return (
+    `Provide ${s.credentialWhat} in one of these ways (first match wins): the resource argument \`${s.credential.input}\` (as a Pulumi secret); ` +
+    `stack config \`pulumi config set --secret ${s.credential.config} <value>\`; or the environment variable ${s.credential.env.join(" or ")}.`
+  );
+}
+
+export function missingCredentialMessage(s: CloudSettings): string {
+  return `No ${s.credentialWhat.replace(/^an? /, "")} found. ${credentialHowTo(s)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP and timing (shared by every cloud)
+
+export interface HttpTimeouts {
+  connectMs: number;
+  headersMs: number;
+  bodyMs: number;
+}
+
+export interface HttpSettings {
+  timeouts: HttpTimeouts;
+  /** Total time all retries of one request may take. */
+  retryBudgetMs: number;
+}
+
+const HTTP_KNOBS = {
+  connectMs: { env: ["OSK_HTTP_CONNECT_TIMEOUT_MS"], parse: positiveNumber },
+  headersMs: { env: ["OSK_HTTP_HEADERS_TIMEOUT_MS"], parse: positiveNumber },
+  bodyMs: { env: ["OSK_HTTP_BODY_TIMEOUT_MS"], parse: positiveNumber },
+  retryBudgetMs: { env: ["OSK_HTTP_RETRY_BUDGET_MS"], parse: positiveNumber },
+} satisfies Record<string, Knob<number>>;
+
+export const HTTP_DEFAULTS: HttpSettings = { timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 }, retryBudgetMs: 90_000 };
+
+export function resolveHttp(sources: Sources): HttpSettings {
+  const d = HTTP_DEFAULTS;
+  return {
+    timeouts: {
+      connectMs: resolveKnob(sources, HTTP_KNOBS.connectMs, d.timeouts.connectMs),
+      headersMs: resolveKnob(sources, HTTP_KNOBS.headersMs, d.timeouts.headersMs),
+      bodyMs: resolveKnob(sources, HTTP_KNOBS.bodyMs, d.timeouts.bodyMs),
+    },
+    retryBudgetMs: resolveKnob(sources, HTTP_KNOBS.retryBudgetMs, d.retryBudgetMs),
+  };
+}
+
+export interface Timing {
+  /** First wait between provisioning polls. */
+  pollIntervalMs: number;
+  /** Upper bound on waiting for asynchronous provisioning or deletion. */
+  provisioningTimeoutMs: number;
+  /** How long to keep looking for a key whose create response was lost (a late commit). */
+  reconcileGraceMs: number;
+}
+
+const TIMING_KNOBS = {
+  pollIntervalMs: { config: "nscale:pollIntervalMs", env: ["NSCALE_POLL_INTERVAL_MS"], parse: positiveNumber },
+  provisioningTimeoutSeconds: { config: "nscale:provisioningTimeoutSeconds", env: ["NSCALE_PROVISIONING_TIMEOUT_SECONDS"], parse: positiveNumber },
+  reconcileGraceSeconds: { config: "nscale:reconcileGraceSeconds", env: ["NSCALE_RECONCILE_GRACE_SECONDS"], parse: positiveNumber },
+} satisfies Record<string, Knob<number>>;
+
+export function resolveTiming(sources: Sources): Timing {
+  return {
+    pollIntervalMs: resolveKnob(sources, TIMING_KNOBS.pollIntervalMs, 1000),
+    provisioningTimeoutMs: resolveKnob(sources, TIMING_KNOBS.provisioningTimeoutSeconds, 600) * 1000,
+    reconcileGraceMs: resolveKnob(sources, TIMING_KNOBS.reconcileGraceSeconds, 30) * 1000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What an operation receives
+
+export interface Connection {
+  apiUrl: string;
+  credential: string;
+  http: HttpSettings;
+}
+
+export interface Resolved {
+  connection: Connection;
+  timing: Timing;
+  /** From the cloud's region setting, when it has one and it is set. */
+  region?: string;
+  sources: Sources;
+}
+
+/** Overrides a resource may carry: its credential input and `apiUrl`. */
+export interface Overrides {
+  credential?: string;
+  apiUrl?: string;
+}
+
+export function resolveApiUrl(s: CloudSettings, overrides: Overrides, sources: Sources): string {
+  const allowInsecure = resolveKnob(sources, INSECURE_HTTP_SETTING, false);
+  return resolveKnob(sources, { config: s.apiUrl.config, env: [s.apiUrl.env], parse: apiUrlRule(allowInsecure) }, s.apiUrl.default, {
+    name: "apiUrl",
+    value: overrides.apiUrl,
+  });
+}
+
+export function resolveCredential(s: CloudSettings, overrides: Overrides, sources: Sources): string | undefined {
+  return resolveKnob<string | undefined>(sources, { config: s.credential.config, env: s.credential.env, parse: credentialValue }, undefined, {
+    name: s.credential.input,
+    value: overrides.credential,
+  });
+}
+
+/** Everything an operation against one cloud needs; throws ConfigurationError naming the bad setting. */
+export function resolve(s: CloudSettings, overrides: Overrides, sources: Sources): Resolved {
+  const apiUrl = resolveApiUrl(s, overrides, sources);
+  const credential = resolveCredential(s, overrides, sources);
+  if (credential === undefined) throw new ConfigurationError(missingCredentialMessage(s));
+  const region = s.region ? resolveKnob<string | undefined>(sources, { config: s.region.config, env: [s.region.env], parse: optionalText }, undefined) : undefined;
+  return { connection: { apiUrl, credential, http: resolveHttp(sources) }, timing: resolveTiming(sources), region, sources };
+}
