@@ -1,38 +1,35 @@
 /**
- * The one HTTP client every cloud adapter uses: a process-wide undici Agent (one keep-alive pool
- * per API origin), connect/headers/body timeouts, a User-Agent naming this package, undici's retry
- * interceptor with our safe policy, and zod parsing of every response body.
+ * A JSON-over-HTTP client on the shared dispatcher (./dispatcher: keep-alive pools, timeouts,
+ * host pacing after 429, undici's retry interceptor with our policy), with a User-Agent naming
+ * this package and zod parsing of every success body. It knows nothing about what the API
+ * manages: callers supply how to describe an error response and, optionally, a failed send.
  */
-import { Agent, interceptors, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { ProviderApiError, type ApiErrorDetails } from "../errors";
 import { USER_AGENT } from "../version";
-import { setTimeout as sleep } from "node:timers/promises";
-import { createRetryDecider, defaultRetryPolicy, hostPauseMs, RETRYABLE_ERROR_CODES, RETRYABLE_METHODS, RETRYABLE_STATUS, type RetryObserver, type RetryPolicy } from "./retry";
+import { sharedDispatcher } from "./dispatcher";
+import { effectiveRetryPolicy, effectiveTimeouts } from "./env-settings";
+import { hostPacer, type HostPacer } from "./pacing";
+import { RETRYABLE_METHODS, type RetryObserver, type RetryPolicy } from "./retry";
+import type { HttpTimeouts } from "./timeouts";
+import { firstHeader, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
 
-export interface HttpTimeouts {
-  connectMs: number;
-  headersMs: number;
-  bodyMs: number;
-}
+// The module's former exports, kept so existing imports of "http/client" keep working.
+export { defaultTimeouts, type HttpTimeouts } from "./timeouts";
+export { effectiveRetryPolicy, effectiveTimeouts } from "./env-settings";
+export { sharedDispatcher, createDispatcher } from "./dispatcher";
 
-export const defaultTimeouts: HttpTimeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 };
-
-function envMs(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
-/** Timeouts in force: the defaults, overridable by OSK_HTTP_{CONNECT,HEADERS,BODY}_TIMEOUT_MS. */
-export function effectiveTimeouts(overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
-  return {
-    connectMs: envMs("OSK_HTTP_CONNECT_TIMEOUT_MS") ?? defaultTimeouts.connectMs,
-    headersMs: envMs("OSK_HTTP_HEADERS_TIMEOUT_MS") ?? defaultTimeouts.headersMs,
-    bodyMs: envMs("OSK_HTTP_BODY_TIMEOUT_MS") ?? defaultTimeouts.bodyMs,
-    ...overrides,
-  };
+/** What a caller may want to say about a request that got no response. */
+export interface TransportErrorInfo {
+  operation: string;
+  method: Dispatcher.HttpMethod;
+  /** `scheme://host:port` of the request (never its path or query). */
+  origin: string;
+  /** undici's or the socket's error code (UND_ERR_HEADERS_TIMEOUT, ECONNRESET, ...). */
+  code?: string;
+  /** True for GET/HEAD/DELETE, which the dispatcher retries; false when the request was sent once. */
+  retried: boolean;
 }
 
 export interface HttpClientOptions {
@@ -41,20 +38,44 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Auth headers. Never logged, never part of an error. */
   authHeaders: Record<string, string>;
-  /** Turns a non-2xx response into the cloud's error details (code, message, request id, hint). */
+  /** Turns a non-2xx response into the API's error details (code, message, request id, hint). */
   describeError: (res: RawResponse, operation: string) => Omit<ApiErrorDetails, "cloud" | "operation" | "status">;
+  /**
+   * The hint for a request that got no response, when the request's own `transportHint` is not
+   * set; return undefined for the generic one.
+   */
+  describeTransportError?: (info: TransportErrorInfo) => string | undefined;
+  /** Overrides of the retry policy; the rest comes from `effectiveRetryPolicy()`. */
   retry?: Partial<RetryPolicy>;
+  /** Overrides of the timeouts; the rest comes from `effectiveTimeouts()`. */
   timeouts?: Partial<HttpTimeouts>;
   observer?: RetryObserver;
-  /** Tests may inject a dispatcher; otherwise a shared Agent per policy is used. */
+  /** Tests may inject a dispatcher; otherwise the shared one for this policy and timeouts is used. */
   dispatcher?: Dispatcher;
+  /** Whose host pauses `hostPauseMs` / `retryDelayMs` report. Default: the process-wide one. */
+  pacer?: HostPacer;
 }
+
+/** At most this much of a response body is kept as `text`. */
+export const RAW_TEXT_LIMIT = 2048;
+/** A non-JSON body is kept in `body` up to this many characters. */
+const BODY_TEXT_LIMIT = 500;
 
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** Parsed JSON, or the raw text when the body is not JSON, or undefined when empty. */
+  /** Parsed JSON, or the raw text (capped at 500 characters) when the body is not JSON, or undefined when empty. */
   body: unknown;
+  /** The Content-Type header, when present (tells a JSON API error from a proxy's text or HTML page). */
+  contentType?: string;
+  /** The body as received, capped at RAW_TEXT_LIMIT characters ("" when empty). */
+  text: string;
+  /**
+   * For a 429, or any response naming a wait (Retry-After, X-RateLimit-Reset): the wait the server
+   * asked for, at least the policy's minDelayMs and at most its maxDelayMs. For an attempt-aware
+   * wait that includes the host pause, use `HttpClient.retryDelayMs`.
+   */
+  retryAfterMs?: number;
 }
 
 export interface RequestSpec<S extends z.ZodType | undefined> {
@@ -66,56 +87,43 @@ export interface RequestSpec<S extends z.ZodType | undefined> {
   schema?: S;
   /** Statuses that count as success. Default: any 2xx. */
   okStatuses?: number[];
-  /** Statuses returned as-is (not thrown), e.g. 404 on a refresh GET. */
+  /** Statuses returned as-is (not thrown), e.g. 404 on a read, or 429 on a request the caller retries itself. */
   passthroughStatuses?: number[];
+  /** The hint if this request gets no response (overrides `describeTransportError`). */
+  transportHint?: string;
 }
 
 export type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
-const agents = new Map<string, Dispatcher>();
-
-/** The retry policy in force: the defaults, with the total budget overridable by OSK_HTTP_RETRY_BUDGET_MS. */
-export function effectiveRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
-  const budget = envMs("OSK_HTTP_RETRY_BUDGET_MS");
-  return { ...defaultRetryPolicy, ...(budget !== undefined ? { totalBudgetMs: budget, maxDelayMs: Math.min(defaultRetryPolicy.maxDelayMs, budget) } : {}), ...overrides };
-}
-
-/** The process-wide retrying dispatcher for a policy and timeouts (used by the S3 client too). */
-export function sharedDispatcher(policy: RetryPolicy = effectiveRetryPolicy(), timeouts: HttpTimeouts = effectiveTimeouts(), observer?: RetryObserver): Dispatcher {
-  const key = JSON.stringify([policy, timeouts, observer ? "observed" : ""]);
-  const existing = observer ? undefined : agents.get(key);
-  if (existing) return existing;
-  const agent = new Agent({
-    connections: 16,
-    keepAliveTimeout: 10_000,
-    connect: { timeout: timeouts.connectMs },
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-  }).compose(
-    interceptors.retry({
-      retry: createRetryDecider(policy, observer),
-      // Our decider applies the per-method rules (including POST on 429); undici only gates on this list.
-      methods: [...RETRYABLE_METHODS, "POST"],
-      statusCodes: RETRYABLE_STATUS,
-      errorCodes: RETRYABLE_ERROR_CODES,
-      maxRetries: policy.maxRetries,
-      // Hand the last response to us instead of throwing, so its error body can be parsed.
-      throwOnError: false,
-    }),
-  );
-  if (!observer) agents.set(key, agent);
-  return agent;
-}
-
 export class HttpClient {
+  /** The retry policy in force for this client (what a caller retrying itself should respect too). */
+  readonly policy: RetryPolicy;
   private readonly dispatcher: Dispatcher;
   private readonly base: URL;
+  private readonly pacer: HostPacer;
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
-    const policy = effectiveRetryPolicy(options.retry);
+    this.policy = effectiveRetryPolicy(options.retry);
     const timeouts = effectiveTimeouts(options.timeouts);
-    this.dispatcher = options.dispatcher ?? sharedDispatcher(policy, timeouts, options.observer);
+    this.dispatcher = options.dispatcher ?? sharedDispatcher(this.policy, timeouts, options.observer);
+    this.pacer = options.pacer ?? hostPacer;
+  }
+
+  /** Milliseconds before the dispatcher will send to this client's host again (a 429's pause; 0 if none). */
+  hostPauseMs(): number {
+    return this.pacer.pauseMs(this.base.origin);
+  }
+
+  /**
+   * How long to wait before re-sending a request yourself after `raw` (typically a 429 on a POST,
+   * which the dispatcher never re-sends): the server's wait, floored by the backoff step for
+   * `attempt` (the retries already made, 0 before the first), capped by the policy, with jitter,
+   * and at least the host pause. Also check `attempt < maxRetriesFor429(client.policy)` and your
+   * own time budget.
+   */
+  retryDelayMs(raw: RawResponse, attempt: number): number {
+    return Math.max(rateLimitDelayMs(raw.headers, attempt, this.policy), this.hostPauseMs());
   }
 
   url(path: string): URL {
@@ -152,6 +160,7 @@ export class HttpClient {
       cloud: this.options.cloud,
       operation,
       status: raw.status,
+      ...(raw.retryAfterMs !== undefined ? { retryAfterMs: raw.retryAfterMs } : {}),
       ...this.options.describeError(raw, operation),
     });
   }
@@ -168,26 +177,50 @@ export class HttpClient {
       body = JSON.stringify(spec.body);
       headers["content-type"] = "application/json";
     }
-    const pause = hostPauseMs(url.origin);
-    if (pause > 0) await sleep(pause);
     try {
       const res = await request(url, { method: spec.method, headers, body, dispatcher: this.dispatcher });
       const text = await res.body.text();
-      return { status: res.statusCode, headers: res.headers, body: parseBody(text) };
+      return this.rawResponse(res.statusCode, res.headers, text);
     } catch (err) {
       const e = err as Error & { code?: string };
+      const info: TransportErrorInfo = {
+        operation: spec.operation,
+        method: spec.method,
+        origin: url.origin,
+        code: e.code,
+        retried: RETRYABLE_METHODS.includes(spec.method),
+      };
       throw new ProviderApiError({
         cloud: this.options.cloud,
         operation: spec.operation,
         transportCode: e.code ?? e.name,
         providerMessage: transportMessage(e, url),
-        hint:
-          spec.method === "POST"
-            ? "The request may or may not have reached the server; it was not retried because creating twice could leave an extra key."
-            : `Check that the API URL ${url.origin} is reachable.`,
+        hint: spec.transportHint ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
       });
     }
   }
+
+  private rawResponse(status: number, headers: RawResponse["headers"], text: string): RawResponse {
+    const raw: RawResponse = {
+      status,
+      headers,
+      body: parseBody(text),
+      text: text.length > RAW_TEXT_LIMIT ? text.slice(0, RAW_TEXT_LIMIT) : text,
+    };
+    const contentType = firstHeader(headers, "content-type");
+    if (contentType !== undefined) raw.contentType = contentType;
+    const server = serverRequestedDelayMs(headers);
+    if (status === 429 || server !== undefined) {
+      raw.retryAfterMs = Math.min(this.policy.maxDelayMs, Math.max(this.policy.minDelayMs, server ?? 0));
+    }
+    return raw;
+  }
+}
+
+function defaultTransportHint(info: TransportErrorInfo): string {
+  return info.retried
+    ? `Check that the API URL ${info.origin} is reachable.`
+    : "The request may or may not have reached the server; it was sent once and not re-sent.";
 }
 
 function parseBody(text: string): unknown {
@@ -195,7 +228,7 @@ function parseBody(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+    return text.length > BODY_TEXT_LIMIT ? `${text.slice(0, BODY_TEXT_LIMIT)}…` : text;
   }
 }
 
@@ -222,7 +255,6 @@ export function summarizeIssues(error: z.ZodError): string {
 }
 
 /** The first value of a response header. */
-export function headerValue(raw: RawResponse, name: string): string | undefined {
-  const v = raw.headers[name];
-  return Array.isArray(v) ? v[0] : v;
+export function headerValue(raw: Pick<RawResponse, "headers">, name: string): string | undefined {
+  return firstHeader(raw.headers, name);
 }

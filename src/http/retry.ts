@@ -2,18 +2,29 @@
  * Retry policy plugged into undici's own retry interceptor (`interceptors.retry`): undici owns the
  * re-dispatching and body handling; this module only decides *whether* and *when* to retry.
  *
- * Safe by construction: idempotent methods (GET, HEAD, DELETE) are retried on 429, 502, 503, 504
- * and transport errors. A POST that creates a key is never retried blindly, because a retry after
- * a lost response or a 5xx can mint a second key whose secret nobody holds. The one exception is
- * 429: the server says it did not process the request, so re-sending cannot duplicate anything
- * (Nscale's own Terraform client retries 429 for every method too).
+ * Safe by construction: only idempotent methods (GET, HEAD, DELETE) are retried, on 429, 502, 503,
+ * 504 and transport errors. A non-idempotent request (POST, PUT, PATCH) is never re-sent by this
+ * layer, not even after a 429: a 429 may come from a gateway after the backend already acted, so
+ * only the caller, which can check what happened, may decide to send it again (see
+ * `rateLimitDelayMs` and `HttpClient.retryDelayMs` for the wait it should use).
+ *
+ * Every retry is bounded three ways: an attempt count (`maxRetries`, or `maxRetries429` for 429s),
+ * a minimum wait that grows exponentially even when the server says "retry now", and a total
+ * time budget for all attempts of one request.
  */
 import type { Dispatcher } from "undici";
+import { hostPacer, originOf, type HostPacer } from "./pacing";
+import { backoffDelayMs, rateLimitDelayMs, serverRequestedDelayMs, type ResponseHeaders } from "./wait";
+
+export { backoffDelayMs, backoffCeilingMs, hostPauseAfter429Ms, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
+export { originOf } from "./pacing";
 
 export interface RetryPolicy {
-  /** Attempts after the first one. */
+  /** Attempts after the first one, for retryable failures other than 429. */
   maxRetries: number;
-  /** First backoff step, doubled each retry (with full jitter). */
+  /** Attempts after the first one when the answer is 429. Default: DEFAULT_MAX_RETRIES_429. */
+  maxRetries429?: number;
+  /** First backoff step, doubled each retry; also the shortest wait after a 429. */
   minDelayMs: number;
   /** Cap for any single wait, including server-requested ones. */
   maxDelayMs: number;
@@ -21,12 +32,20 @@ export interface RetryPolicy {
   totalBudgetMs: number;
 }
 
+export const DEFAULT_MAX_RETRIES_429 = 10;
+
 export const defaultRetryPolicy: RetryPolicy = {
   maxRetries: 8,
+  maxRetries429: DEFAULT_MAX_RETRIES_429,
   minDelayMs: 250,
   maxDelayMs: 20_000,
   totalBudgetMs: 90_000,
 };
+
+/** The default policy with another total budget (no single wait longer than the budget). */
+export function retryPolicyWithBudget(totalBudgetMs: number, base: RetryPolicy = defaultRetryPolicy): RetryPolicy {
+  return { ...base, totalBudgetMs, maxDelayMs: Math.min(base.maxDelayMs, totalBudgetMs) };
+}
 
 export const RETRYABLE_METHODS: Dispatcher.HttpMethod[] = ["GET", "HEAD", "DELETE"];
 export const RETRYABLE_STATUS = [429, 502, 503, 504];
@@ -43,80 +62,48 @@ export const RETRYABLE_ERROR_CODES = [
   "UND_ERR_BODY_TIMEOUT",
 ];
 
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(headers: Headers | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  return Array.isArray(v) ? v[0] : v;
+/** The retry count in force for 429s. */
+export function maxRetriesFor429(policy: RetryPolicy): number {
+  return policy.maxRetries429 ?? DEFAULT_MAX_RETRIES_429;
 }
 
 /**
- * How long the server asked us to wait, in ms: `Retry-After` (seconds or HTTP date), else
- * HostUp's `X-RateLimit-Reset` (an ISO timestamp, or epoch seconds as many APIs send).
+ * @deprecated Use `hostPacer.pauseMs(origin)`. Kept for callers of the old module-level pause.
  */
-export function serverRequestedDelayMs(headers: Headers | undefined, now = Date.now()): number | undefined {
-  const retryAfter = header(headers, "retry-after");
-  if (retryAfter !== undefined && retryAfter.trim() !== "") {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  const reset = header(headers, "x-ratelimit-reset");
-  if (reset !== undefined && reset.trim() !== "") {
-    const asNumber = Number(reset);
-    if (Number.isFinite(asNumber)) {
-      // Epoch seconds are > 1e9; small numbers are "seconds from now".
-      return Math.max(0, asNumber > 1e9 ? asNumber * 1000 - now : asNumber * 1000);
-    }
-    const at = Date.parse(reset);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
-  return undefined;
-}
-
-/** Exponential backoff with full jitter: uniform in [0, min(max, min*2^attempt)]. */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** attempt);
-  return Math.round(random() * ceiling);
-}
-
-/**
- * When a host answers 429 with a wait, every request to that host (new ones and retries) waits at
- * least that long: the whole stack runs in one provider process, so this paces the entire
- * `pulumi up` instead of letting every waiting request retry in the same second.
- */
-const hostBlockedUntil = new Map<string, number>();
-
-/** Normalizes undici's dispatch `origin` (a string or URL) to `scheme://host:port`. */
-export function originOf(origin: unknown): string {
-  try {
-    return new URL(String(origin)).origin;
-  } catch {
-    return "";
-  }
-}
-
 export function hostPauseMs(origin: string, now = Date.now()): number {
-  const until = hostBlockedUntil.get(origin);
-  return until === undefined ? 0 : Math.max(0, until - now);
+  return hostPacer.pauseMs(origin, now);
 }
 
+/**
+ * @deprecated Use `hostPacer.pause(origin, ms)`. The pacing interceptor sets pauses itself.
+ */
 export function pauseHost(origin: string, ms: number, now = Date.now()): void {
-  const until = now + ms;
-  if ((hostBlockedUntil.get(origin) ?? 0) < until) hostBlockedUntil.set(origin, until);
+  hostPacer.pause(origin, ms, now);
 }
 
 export interface RetryObserver {
   onRetry?(info: { method: string; attempt: number; delayMs: number; status?: number; code?: string }): void;
 }
 
+/**
+ * The wait before retry number `counter` (1 for the first retry) of a failed attempt: after a 429,
+ * or any answer naming a wait, `rateLimitDelayMs` (server's wait floored by the backoff step);
+ * otherwise full-jitter backoff.
+ */
+export function retryWaitMs(status: number | undefined, headers: ResponseHeaders | undefined, counter: number, policy: RetryPolicy, random = Math.random): number {
+  const attempt = Math.max(0, counter - 1);
+  return status === 429 || serverRequestedDelayMs(headers) !== undefined
+    ? rateLimitDelayMs(headers, attempt, policy, { random })
+    : backoffDelayMs(policy, attempt, random);
+}
+
 /** Builds the `retry` callback for undici's RetryHandler. */
-export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver = {}) {
+export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver = {}, pacer: HostPacer = hostPacer) {
   const startedAt = new WeakMap<object, number>();
+  const max429 = maxRetriesFor429(policy);
   return function retry(
-    err: Error & { statusCode?: number; code?: string; headers?: Headers },
-    context: { state: { counter: number }; opts: { method?: string; retryOptions?: unknown } & object },
+    err: Error & { statusCode?: number; code?: string; headers?: ResponseHeaders },
+    context: { state: { counter: number }; opts: { method?: string; origin?: unknown; retryOptions?: unknown } & object },
     callback: (err?: Error | null) => void,
   ): void {
     const method = (context.opts.method ?? "GET").toUpperCase();
@@ -124,17 +111,13 @@ export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver 
     const status = err.statusCode;
     const code = err.code;
     const retryableStatus = status !== undefined && RETRYABLE_STATUS.includes(status);
-    const retryableTransport =
-      status === undefined && code !== undefined && RETRYABLE_ERROR_CODES.includes(code);
+    const retryableTransport = status === undefined && code !== undefined && RETRYABLE_ERROR_CODES.includes(code);
     const idempotent = RETRYABLE_METHODS.includes(method as Dispatcher.HttpMethod);
-    const rejectedUnprocessed = status === 429;
-    if (!(idempotent && (retryableStatus || retryableTransport)) && !rejectedUnprocessed) {
+    if (!idempotent || !(retryableStatus || retryableTransport)) {
       callback(err);
       return;
     }
-    // 429s are bounded by the time budget alone: under a rate limit, attempts are cheap and the
-    // server says exactly when to come back. Other failures are also bounded by attempt count.
-    if (status !== 429 && counter > policy.maxRetries) {
+    if (counter > (status === 429 ? max429 : policy.maxRetries)) {
       callback(err);
       return;
     }
@@ -143,15 +126,9 @@ export function createRetryDecider(policy: RetryPolicy, observer: RetryObserver 
     const budgetKey = (context.opts.retryOptions ?? context.opts) as object;
     const started = startedAt.get(budgetKey) ?? Date.now();
     startedAt.set(budgetKey, started);
-    const requested = serverRequestedDelayMs(err.headers);
-    const origin = originOf((context.opts as { origin?: unknown }).origin);
-    if (status === 429) pauseHost(origin, Math.min(requested ?? policy.minDelayMs, policy.maxDelayMs));
-    // Jitter on top of a server-requested wait spreads the herd that was told the same second.
-    const base =
-      requested !== undefined
-        ? Math.min(requested, policy.maxDelayMs) + Math.round(Math.random() * Math.min(1000, policy.minDelayMs * 2 ** Math.min(counter, 4)))
-        : backoffDelayMs(policy, counter - 1);
-    const delayMs = Math.max(base, hostPauseMs(origin));
+    // The pacing interceptor has already recorded this 429's pause; waiting it out here keeps the
+    // budget check honest (the paced re-dispatch would wait for it anyway).
+    const delayMs = Math.max(retryWaitMs(status, err.headers, counter, policy), pacer.pauseMs(originOf(context.opts.origin)));
     if (Date.now() + delayMs - started > policy.totalBudgetMs) {
       callback(err);
       return;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { HostPacer } from "../../src/http/pacing";
 import { backoffDelayMs, createRetryDecider, defaultRetryPolicy, serverRequestedDelayMs } from "../../src/http/retry";
 
 const now = Date.parse("2026-11-23T10:00:00Z");
@@ -51,7 +52,10 @@ describe("retry decision", () => {
     ["GET 500 is not retried (may not be transient, and Nscale's own client never retries 5xx)", "GET", { statusCode: 500 }, "stop"],
     ["GET 404", "GET", { statusCode: 404 }, "stop"],
     ["GET 401", "GET", { statusCode: 401 }, "stop"],
-    ["POST 429 is retried: the server did not process it", "POST", { statusCode: 429 }, "retry"],
+    ["POST 429 is never retried: a gateway may answer 429 after the backend acted", "POST", { statusCode: 429 }, "stop"],
+    ["POST 429 with Retry-After is never retried", "POST", { statusCode: 429, headers: { "retry-after": "0" } }, "stop"],
+    ["PATCH 429 is not retried", "PATCH", { statusCode: 429 }, "stop"],
+    ["HEAD 429", "HEAD", { statusCode: 429 }, "retry"],
     ["POST 502 is never retried", "POST", { statusCode: 502 }, "stop"],
     ["POST 503 is never retried", "POST", { statusCode: 503 }, "stop"],
     ["POST reset is never retried", "POST", { code: "ECONNRESET" }, "stop"],
@@ -62,6 +66,49 @@ describe("retry decision", () => {
 
   it("stops after maxRetries", async () => {
     expect(await decide("GET", { statusCode: 503 }, defaultRetryPolicy.maxRetries + 1)).toBe("stop");
+  });
+
+  it("bounds 429s by maxRetries429 (default 10), not only by the time budget", async () => {
+    expect(defaultRetryPolicy.maxRetries429).toBe(10);
+    expect(await decide("GET", { statusCode: 429, headers: { "retry-after": "0" } }, 10)).toBe("retry");
+    expect(await decide("GET", { statusCode: 429, headers: { "retry-after": "0" } }, 11)).toBe("stop");
+    const policy = { ...defaultRetryPolicy, maxRetries429: 2 };
+    expect(await decide("GET", { statusCode: 429 }, 2, policy)).toBe("retry");
+    expect(await decide("GET", { statusCode: 429 }, 3, policy)).toBe("stop");
+  });
+
+  it.each([
+    ["Retry-After: 0", { "retry-after": "0" }],
+    ["a Retry-After date in the past", { "retry-after": "Mon, 23 Nov 2020 09:00:00 GMT" }],
+    ["a past X-RateLimit-Reset", { "x-ratelimit-reset": "2020-11-23T10:00:00Z" }],
+    ["no header", {}],
+  ])("waits at least the backoff step after a 429 with %s", async (_t, headers) => {
+    const policy = { ...defaultRetryPolicy, minDelayMs: 10, maxDelayMs: 1000 };
+    const delays: number[] = [];
+    const decider = createRetryDecider(policy, { onRetry: (i) => delays.push(i.delayMs) }, new HostPacer());
+    const random = vi.spyOn(Math, "random").mockReturnValue(0);
+    try {
+      for (const counter of [1, 2, 3, 4]) {
+        await new Promise<void>((resolve) =>
+          decider(Object.assign(new Error("x"), { statusCode: 429, headers }), { state: { counter }, opts: { method: "GET", retryOptions: {} } }, () => resolve()),
+        );
+      }
+    } finally {
+      random.mockRestore();
+    }
+    expect(delays).toEqual([10, 20, 40, 80]);
+  });
+
+  it("waits at least the host pause another request's 429 set", async () => {
+    const pacer = new HostPacer();
+    const policy = { ...defaultRetryPolicy, minDelayMs: 1, maxDelayMs: 5000 };
+    const delays: number[] = [];
+    const decider = createRetryDecider(policy, { onRetry: (i) => delays.push(i.delayMs) }, pacer);
+    pacer.pause("http://127.0.0.1:9", 300);
+    await new Promise<void>((resolve) =>
+      decider(Object.assign(new Error("x"), { statusCode: 503 }), { state: { counter: 1 }, opts: { method: "GET", origin: "http://127.0.0.1:9", retryOptions: {} } }, () => resolve()),
+    );
+    expect(delays[0]).toBeGreaterThanOrEqual(250);
   });
 
   it("stops when the server asks for a wait beyond the total budget", async () => {
