@@ -30,6 +30,11 @@ export interface TransportErrorInfo {
   code?: string;
   /** True for GET/HEAD/DELETE, which the dispatcher retries; false when the request was sent once. */
   retried: boolean;
+  /**
+   * False when undici refused the request before sending anything (UND_ERR_INVALID_ARG: e.g. a
+   * header value with a newline): the outcome is known, nothing reached the server.
+   */
+  sent: boolean;
 }
 
 export interface HttpClientOptions {
@@ -189,13 +194,14 @@ export class HttpClient {
         origin: url.origin,
         code: e.code,
         retried: RETRYABLE_METHODS.includes(spec.method),
+        sent: e.code !== "UND_ERR_INVALID_ARG",
       };
       throw new ProviderApiError({
         cloud: this.options.cloud,
         operation: spec.operation,
         transportCode: e.code ?? e.name,
         providerMessage: transportMessage(e, url),
-        hint: spec.transportHint ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
+        hint: (info.sent ? spec.transportHint : undefined) ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
       });
     }
   }
@@ -218,6 +224,7 @@ export class HttpClient {
 }
 
 function defaultTransportHint(info: TransportErrorInfo): string {
+  if (!info.sent) return "The request was not sent: a header or other request value is invalid (for example a credential with a trailing newline or another control character).";
   return info.retried
     ? `Check that the API URL ${info.origin} is reachable.`
     : "The request may or may not have reached the server; it was sent once and not re-sent.";

@@ -231,7 +231,7 @@ describe("transport errors", () => {
     const described = await failure(c.send({ operation: "create", method: "POST", path: "/a", body: {} }));
     expect(described.hint).toBe("caller's hint");
     expect(described.status).toBeUndefined();
-    expect(seen.at(-1)).toEqual({ operation: "create", method: "POST", origin: url, code: "ECONNREFUSED", retried: false });
+    expect(seen.at(-1)).toEqual({ operation: "create", method: "POST", origin: url, code: "ECONNREFUSED", retried: false, sent: true });
 
     const generic = await failure(c.send({ operation: "list", method: "GET", path: "/a" }));
     expect(generic.hint).toBe(`Check that the API URL ${url} is reachable.`);
@@ -241,5 +241,23 @@ describe("transport errors", () => {
     expect(plain.hint).toMatch(/may or may not have reached the server/);
     expect(plain.hint).not.toMatch(/key|cloud|Nscale|HostUp/i);
     expect(plain.message).not.toContain("secret=1");
+  });
+
+  it("say plainly when undici refused the request before sending anything (an invalid header)", async () => {
+    const srv = await serve((_req, res) => res.end());
+    const seen: TransportErrorInfo[] = [];
+    const c = new HttpClient({
+      cloud: "test",
+      baseUrl: srv.url,
+      authHeaders: { authorization: "Bearer token-from-a-file\n" },
+      describeError: () => ({}),
+      describeTransportError: (info) => (seen.push(info), undefined),
+    });
+    const err = await failure(c.send({ operation: "create", method: "POST", path: "/a", body: {}, transportHint: "may or may not exist" }));
+    expect(srv.hits).toHaveLength(0);
+    expect(err.transportCode).toBe("UND_ERR_INVALID_ARG");
+    expect(seen[0]?.sent).toBe(false);
+    expect(err.hint).toMatch(/not sent/);
+    expect(err.message).not.toContain("token-from-a-file");
   });
 });
