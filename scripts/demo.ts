@@ -6,32 +6,30 @@
  * reading an object through S3, checks no secret reached the state files in plaintext, and tears
  * everything down (unless --keep / KEEP_STACK=1).
  */
-import { promises as fs, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import type { OutputMap, Stack } from "@pulumi/pulumi/automation";
+import type { OutputMap } from "@pulumi/pulumi/automation";
 
 import { demoProgram } from "../demo/program";
+import { REPO_ROOT } from "./lib/local-stack";
 import {
-  describeChanges,
   destroyAndRemove,
-  ensureEngine,
-  formatOutputs,
+  keepFromEnv,
   mask,
-  openLocalStack,
-  plaintextInState,
-  Progress,
-  REPO_ROOT,
-  resourceLines,
+  projectNameOf,
+  runStackApp,
   s3RoundTrip,
   setUpClouds,
   str,
+  untilInterrupted,
+  type AppOptions,
+  type AppRun,
+  type AppSummary,
   type Cloud,
-  type CloudSetup,
-  type LocalStack,
   type RoundTrip,
-} from "./lib/local-stack";
+} from "./lib/stack-app";
 
 const HELP = `Usage: npm run demo [-- options]        (or: bash scripts/demo [options])
 
@@ -55,14 +53,9 @@ Options:
   --json <file>     Also write a summary as JSON (secrets masked)
   -h, --help        Show this help`;
 
-interface Options {
-  keep: boolean;
+interface Options extends AppOptions {
   destroyOnly: boolean;
   emulator: boolean;
-  stack: string;
-  verbose: boolean;
-  stateDir: string;
-  json?: string;
 }
 
 function parseOptions(argv: string[]): Options | "help" {
@@ -82,9 +75,8 @@ function parseOptions(argv: string[]): Options | "help" {
     },
   });
   if (values.help) return "help";
-  const keepEnv = process.env.KEEP_STACK;
   return {
-    keep: values.keep! || (keepEnv !== undefined && keepEnv !== "" && keepEnv !== "0" && keepEnv.toLowerCase() !== "false"),
+    keep: values.keep! || keepFromEnv(),
     destroyOnly: values.destroy!,
     emulator: values.emulator!,
     stack: values.stack!,
@@ -94,28 +86,12 @@ function parseOptions(argv: string[]): Options | "help" {
   };
 }
 
-/** The project as Pulumi.yaml declares it, so `pulumi up` and this script deploy the same project. */
-function projectName(): string {
-  const yaml = readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
-  const name = /^name:\s*(\S+)\s*$/m.exec(yaml)?.[1];
-  if (!name) throw new Error("Pulumi.yaml has no `name:`");
-  return name;
-}
-
-interface Summary {
+interface Summary extends AppSummary {
   project: string;
   stack: string;
-  mode?: CloudSetup["mode"];
   clouds: Cloud[];
   keys: Record<string, { accessKeyId?: string; secretAccessKey?: string; bucket?: string; s3Endpoint?: string; roundTrip?: RoundTrip }>;
-  outputsSecret: Record<string, boolean>;
-  plaintextSecretsInState?: number;
-  secretsChecked?: number;
-  destroyed: boolean;
   kept: boolean;
-  seconds: Record<string, number>;
-  totalSeconds?: number;
-  error?: string;
 }
 
 async function main(): Promise<number> {
@@ -131,152 +107,68 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = parsed;
-  const progress = new Progress();
-  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
-  const summary: Summary = { project: projectName(), stack: opts.stack, clouds: [], keys: {}, outputsSecret: {}, destroyed: false, kept: false, seconds: {} };
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      summary.seconds[name] = Math.round((Date.now() - t0) / 100) / 10;
-    }
-  };
-
-  let clouds: CloudSetup | undefined;
-  let local: LocalStack | undefined;
-  let deployed = false;
-  try {
-    await fs.mkdir(opts.stateDir, { recursive: true });
-    const engine = await timed("engine", () => ensureEngine(opts.stateDir));
-    if (!process.env.PULUMI_OSK_BIN) progress.phase("engine", `pulumi v${engine.version} (${engine.binDir})`);
-
-    clouds = await timed("clouds", () => setUpClouds({ forceEmulator: opts.emulator }));
-    summary.mode = clouds.mode;
-    summary.clouds = clouds.clouds;
-    progress.phase(clouds.mode, clouds.reason);
-    if (clouds.emulator) progress.detail(`Nscale + HostUp APIs ${clouds.emulator.url}, S3 ${clouds.emulator.s3Url}`);
-
-    // An emulator's resources die with it: a stack left by an earlier emulator run is replaced.
-    local = await timed("stack", () =>
-      openLocalStack({
-        engine,
-        stateDir: opts.stateDir,
-        projectName: summary.project,
-        stackName: opts.stack,
-        program: async () => demoProgram(),
-        mainDir: path.join(REPO_ROOT, "demo"),
-        description: "pulumi-object-storage-keys demo",
-        fresh: clouds!.mode === "emulator",
-      }),
-    );
-    const { stack } = local;
-    const note = local.existed ? (clouds.mode === "emulator" ? " (replaced a stack left by an earlier emulator run)" : " (the kept stack)") : "";
-    progress.phase("stack", `${summary.project}/${opts.stack} on file backend ${rel(local.backendDir)}${note}`);
-
-    if (opts.destroyOnly && clouds.mode === "emulator") {
-      // Opening the stack already removed it: its resources lived in an emulator that is gone.
-      await stack.workspace.removeStack(stack.name);
-      summary.destroyed = true;
-      progress.phase("destroy", local.existed ? "removed the kept emulator stack (its resources died with that emulator)" : "no kept stack to remove");
-      return 0;
-    }
-    if (opts.destroyOnly) {
-      const n = await timed("destroy", () => destroyAndRemove(stack));
+  // The project as Pulumi.yaml declares it, so `pulumi up` and this script deploy the same project.
+  const project = projectNameOf(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+  const summary: Summary = { project, stack: opts.stack, clouds: [], keys: {}, outputsSecret: {}, destroyed: false, kept: false, seconds: {} };
+  return runStackApp<Summary>({
+    opts,
+    summary,
+    clouds: () => setUpClouds({ forceEmulator: opts.emulator }),
+    announceClouds(clouds, progress) {
+      summary.clouds = clouds.clouds;
+      progress.phase(clouds.mode, clouds.reason);
+      if (clouds.emulator) progress.detail(`Nscale + HostUp APIs ${clouds.emulator.url}, S3 ${clouds.emulator.s3Url}`);
+    },
+    project: () => ({ projectName: project, program: async () => demoProgram(), mainDir: path.join(REPO_ROOT, "demo"), description: "pulumi-object-storage-keys demo" }),
+    announceStack({ local, clouds, progress, rel }) {
+      const note = local.existed ? (clouds.mode === "emulator" ? " (replaced a stack left by an earlier emulator run)" : " (the kept stack)") : "";
+      progress.phase("stack", `${project}/${opts.stack} on file backend ${rel(local.backendDir)}${note}`);
+    },
+    async beforeDeploy({ local, clouds, progress, timed }) {
+      if (!opts.destroyOnly) return false;
+      if (clouds.mode === "emulator") {
+        // Opening the stack already removed it: its resources lived in an emulator that is gone.
+        await local.stack.workspace.removeStack(local.stack.name);
+        summary.destroyed = true;
+        progress.phase("destroy", local.existed ? "removed the kept emulator stack (its resources died with that emulator)" : "no kept stack to remove");
+        return true;
+      }
+      const n = await timed("destroy", () => destroyAndRemove(local.stack));
       summary.destroyed = true;
       progress.phase("destroy", `${n} resources deleted, stack removed (${summary.seconds.destroy}s)`);
-      return 0;
-    }
-
-    await timed("config", () =>
-      stack.setAllConfig({
-        clouds: { value: clouds!.clouds.join(",") },
-        ...(clouds!.nscaleEndpointId ? { nscaleEndpointId: { value: clouds!.nscaleEndpointId } } : {}),
-        nscaleIdentityPolicy: { value: clouds!.nscaleIdentityPolicy },
-        ...clouds!.providerConfig,
-      }),
-    );
-    const secretConfig = Object.entries(clouds.providerConfig).filter(([, v]) => v.secret).map(([k]) => k);
-    progress.phase(
-      "config",
-      `clouds=${clouds.clouds.join(",")}${secretConfig.length ? `; ${secretConfig.join(", ")} set as secrets` : "; credentials read from the environment by the provider"} (${summary.seconds.config}s)`,
-    );
-
-    const what = clouds.clouds.map((c) => (c === "nscale" ? "1 Nscale key" : "1 HostUp key")).join(" + ");
-    progress.phase("up", `creating ${what}, and a bucket for each`);
-    deployed = true;
-    const up = await timed("up", () =>
-      opts.verbose
-        ? stack.up({ onOutput: (s) => process.stdout.write(s) })
-        : stack.up({ onEvent: resourceLines((l) => progress.detail(l)) }),
-    );
-    const changes = describeChanges(up.summary.resourceChanges);
-    progress.phase("up", `${changes} (${summary.seconds.up}s)`);
-
-    const outputs = up.outputs;
-    progress.phase("outputs", "secrets masked:");
-    for (const line of formatOutputs(outputs)) progress.detail(line);
-    for (const [name, o] of Object.entries(outputs)) summary.outputsSecret[name] = o.secret;
-
+      return true;
+    },
+    config: (clouds) => ({
+      clouds: { value: clouds.clouds.join(",") },
+      ...(clouds.nscaleEndpointId ? { nscaleEndpointId: { value: clouds.nscaleEndpointId } } : {}),
+      nscaleIdentityPolicy: { value: clouds.nscaleIdentityPolicy },
+    }),
+    announceConfig({ clouds, progress }) {
+      const secretConfig = Object.entries(clouds.providerConfig).filter(([, v]) => v.secret).map(([k]) => k);
+      progress.phase(
+        "config",
+        `clouds=${clouds.clouds.join(",")}${secretConfig.length ? `; ${secretConfig.join(", ")} set as secrets` : "; credentials read from the environment by the provider"} (${summary.seconds.config}s)`,
+      );
+    },
+    upMessage: (clouds) => `creating ${clouds.clouds.map((c) => (c === "nscale" ? "1 Nscale key" : "1 HostUp key")).join(" + ")}, and a bucket for each`,
     // Each key, used the way an application would: write an object through S3 and read it back.
-    await timed("s3", async () => {
-      for (const cloud of clouds!.clouds) {
-        const target = s3Target(outputs, cloud);
-        const objectKey = `demo/hello-${Date.now()}.txt`;
-        const body = `Hello from pulumi-object-storage-keys: written with ${cloud} key ${target.accessKeyId} at ${new Date().toISOString()}\n`;
-        const rt = await s3RoundTrip(target, objectKey, body);
-        summary.keys[cloud] = { accessKeyId: target.accessKeyId, secretAccessKey: mask(target.secretAccessKey), bucket: target.bucketName, s3Endpoint: target.s3Endpoint, roundTrip: rt };
-        progress.phase("s3", `${cloud.padEnd(6)} PUT + GET ${rt.object} (${rt.bytes} bytes) with ${target.accessKeyId}: identical (${rt.ms} ms)`);
-      }
-    });
-
-    // Secrets at rest: every secret value must be ciphertext in the state and config files.
-    const secrets = [
-      ...Object.values(outputs).filter((o) => o.secret && typeof o.value === "string").map((o) => o.value as string),
-      ...Object.values(clouds.providerConfig).filter((v) => v.secret).map((v) => v.value),
-    ];
-    const leaked = [
-      ...(await plaintextInState(local.backendDir, secrets)),
-      ...(await plaintextInState(local.workspaceDir, secrets)),
-    ];
-    summary.secretsChecked = secrets.length;
-    summary.plaintextSecretsInState = new Set(leaked).size;
-    progress.phase(
-      "state",
-      leaked.length === 0
-        ? `${secrets.length} secret values, none in plaintext under ${rel(opts.stateDir)} (state, history, stack config)`
-        : `WARNING: ${new Set(leaked).size} secret value(s) found in plaintext under ${rel(opts.stateDir)}`,
-    );
-    if (leaked.length > 0) throw new Error("a secret was found in plaintext in the local state");
-
-    if (opts.keep) {
-      summary.kept = true;
-      await keep(progress, local, clouds, opts);
-    } else {
-      const n = await timed("destroy", () => destroyAndRemove(stack));
-      deployed = false;
-      summary.destroyed = true;
-      progress.phase("destroy", `${n} resources deleted (buckets and their objects, then keys), stack removed (${summary.seconds.destroy}s)`);
-    }
-    return 0;
-  } catch (err) {
-    summary.error = (err as Error).message;
-    progress.phase("FAILED", summary.error.split("\n").slice(0, 20).join("\n                  "));
-    if (deployed && local && !opts.keep) {
-      try {
-        const n = await destroyAndRemove(local.stack);
-        progress.phase("cleanup", `destroyed ${n} resources after the failure, stack removed`);
-      } catch (cleanupErr) {
-        progress.phase("cleanup", `could not destroy after the failure (${(cleanupErr as Error).message.split("\n")[0]}); run: npm run demo -- --destroy`);
-      }
-    }
-    return 1;
-  } finally {
-    await clouds?.close();
-    summary.totalSeconds = Math.round(progress.elapsed() * 10) / 10;
-    if (opts.json) await fs.writeFile(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`\n${summary.error ? "demo FAILED" : "demo finished"} in ${summary.totalSeconds.toFixed(1)}s (wall time since npm run demo started)\n`);
-  }
+    verify: ({ clouds, progress, timed }, outputs) =>
+      timed("s3", async () => {
+        for (const cloud of clouds.clouds) {
+          const target = s3Target(outputs, cloud);
+          const objectKey = `demo/hello-${Date.now()}.txt`;
+          const body = `Hello from pulumi-object-storage-keys: written with ${cloud} key ${target.accessKeyId} at ${new Date().toISOString()}\n`;
+          const rt = await s3RoundTrip(target, objectKey, body);
+          summary.keys[cloud] = { accessKeyId: target.accessKeyId, secretAccessKey: mask(target.secretAccessKey), bucket: target.bucketName, s3Endpoint: target.s3Endpoint, roundTrip: rt };
+          progress.phase("s3", `${cloud.padEnd(6)} PUT + GET ${rt.object} (${rt.bytes} bytes) with ${target.accessKeyId}: identical (${rt.ms} ms)`);
+        }
+      }),
+    secretNeedles: (outputs) => Object.values(outputs).filter((o) => o.secret && typeof o.value === "string").map((o) => o.value as string),
+    keep: (run) => keep(run, opts),
+    destroyLine: (_run, n) => `${n} resources deleted (buckets and their objects, then keys), stack removed (${summary.seconds.destroy}s)`,
+    cleanupHint: "npm run demo -- --destroy",
+    finalLine: (s) => `${s.error ? "demo FAILED" : "demo finished"} in ${s.totalSeconds!.toFixed(1)}s (wall time since npm run demo started)`,
+  });
 }
 
 function s3Target(outputs: OutputMap, cloud: Cloud) {
@@ -294,8 +186,9 @@ function s3Target(outputs: OutputMap, cloud: Cloud) {
   };
 }
 
-async function keep(progress: Progress, local: LocalStack, clouds: CloudSetup, opts: Options): Promise<void> {
+async function keep({ progress, local, clouds }: AppRun<Summary>, opts: Options): Promise<void> {
   const env = Object.entries(local.env)
+    .filter(([k]) => k !== "PATH")
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
     .join(" ");
   progress.phase("kept", `stack ${opts.stack} kept (--keep). Inspect it with the same CLI:`);
@@ -314,7 +207,7 @@ async function keep(progress: Progress, local: LocalStack, clouds: CloudSetup, o
     return;
   }
   progress.detail("the emulator keeps running until Ctrl-C; the stack's resources live only in it (the next run replaces the stack)");
-  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  await untilInterrupted();
 }
 
 main().then(

@@ -13,32 +13,27 @@
  *     given arguments (default: --emulator --rotate <today>).
  */
 import { spawn } from "node:child_process";
-import { promises as fs, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import type { OutputMap } from "@pulumi/pulumi/automation";
+import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation";
 import type * as pulumi from "@pulumi/pulumi";
 
+import { REPO_ROOT, RUN_TS } from "./lib/local-stack";
 import {
-  describeChanges,
-  destroyAndRemove,
-  ensureEngine,
-  formatOutputs,
   mask,
-  openLocalStack,
-  plaintextInState,
-  Progress,
-  REPO_ROOT,
-  resourceLines,
+  projectNameOf,
+  runStackApp,
   s3RoundTrip,
   setUpClouds,
   str,
+  untilInterrupted,
+  type AppOptions,
+  type AppSummary,
   type Cloud,
-  type CloudSetup,
-  type LocalStack,
   type RoundTrip,
-} from "./lib/local-stack";
+} from "./lib/stack-app";
 
 const BUCKET_APPS: Record<string, Cloud> = { "nscale-bucket-app": "nscale", "hostup-bucket-app": "hostup" };
 const EXAMPLES = [...Object.keys(BUCKET_APPS), "automation-pipeline"];
@@ -110,160 +105,96 @@ function runPipeline(args: string[]): Promise<number> {
   const script = path.join(REPO_ROOT, "examples", "automation-pipeline", "pipeline.ts");
   process.stdout.write(`$ pipeline.ts ${finalArgs.join(" ")}\n`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "lib", "run-ts.cjs"), script, ...finalArgs], { stdio: "inherit" });
+    const child = spawn(process.execPath, [RUN_TS, script, ...finalArgs], { stdio: "inherit" });
     child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
-interface BucketAppOptions {
+interface BucketAppOptions extends AppOptions {
   real: boolean;
-  keep: boolean;
-  stack: string;
-  verbose: boolean;
-  stateDir: string;
-  json?: string;
 }
 
-interface BucketAppSummary {
+interface BucketAppSummary extends AppSummary {
   example: string;
   cloud: Cloud;
-  mode?: CloudSetup["mode"];
   accessKeyId?: string;
   secretAccessKey?: string;
   bucketName?: string;
-  outputsSecret: Record<string, boolean>;
   checks: Record<string, boolean>;
   roundTrip?: RoundTrip;
-  plaintextSecretsInState?: number;
-  destroyed: boolean;
   /** Emulator only: keys and buckets of this stack still in the emulator after destroy. */
   leftovers?: { keys: number; buckets: number };
-  seconds: Record<string, number>;
-  totalSeconds?: number;
-  error?: string;
 }
 
-async function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Promise<number> {
-  const progress = new Progress();
+function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Promise<number> {
   const exampleDir = path.join(REPO_ROOT, "examples", example);
   const summary: BucketAppSummary = { example, cloud, outputsSecret: {}, checks: {}, destroyed: false, seconds: {} };
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      summary.seconds[name] = Math.round((Date.now() - t0) / 100) / 10;
-    }
-  };
-  let clouds: CloudSetup | undefined;
-  let local: LocalStack | undefined;
-  let deployed = false;
-  try {
-    await fs.mkdir(opts.stateDir, { recursive: true });
-    const engine = await timed("engine", () => ensureEngine(opts.stateDir));
-    if (!process.env.PULUMI_OSK_BIN) progress.phase("engine", `pulumi v${engine.version} (${engine.binDir})`);
-
-    clouds = await setUpClouds({ forceEmulator: !opts.real, only: [cloud] });
-    if (opts.real && clouds.mode !== "real") throw new Error(`--real: no ${cloud === "nscale" ? "NSCALE_API_TOKEN" : "HOSTUP_API_KEY"} in the environment`);
-    summary.mode = clouds.mode;
-    progress.phase(clouds.mode, clouds.mode === "emulator" ? `Nscale + HostUp APIs ${clouds.emulator!.url}, S3 ${clouds.emulator!.s3Url}` : clouds.reason);
-
-    // The example's own program: the function its index.ts calls under `pulumi up`.
-    const { program } = require(path.join(exampleDir, "program.ts")) as { program: () => Record<string, pulumi.Output<unknown>> };
-    const projectName = /^name:\s*(\S+)\s*$/m.exec(readFileSync(path.join(exampleDir, "Pulumi.yaml"), "utf8"))?.[1];
-    if (!projectName) throw new Error(`examples/${example}/Pulumi.yaml has no name`);
-    local = await openLocalStack({
-      engine,
-      stateDir: opts.stateDir,
-      projectName,
-      stackName: opts.stack,
-      program: async () => program(),
-      mainDir: exampleDir,
-      fresh: clouds.mode === "emulator",
-    });
-    const { stack } = local;
-    progress.phase("stack", `${projectName}/${opts.stack} (main: examples/${example}) on ${path.relative(process.cwd(), local.backendDir) || "."}`);
-
-    await stack.setAllConfig({
-      ...(cloud === "nscale" ? { endpointId: { value: clouds.nscaleEndpointId! }, identityPolicy: { value: clouds.nscaleIdentityPolicy } } : {}),
-      ...clouds.providerConfig,
-    });
-
-    progress.phase("up", `deploying examples/${example}`);
-    deployed = true;
-    const up = await timed("up", () =>
-      opts.verbose ? stack.up({ onOutput: (s) => process.stdout.write(s) }) : stack.up({ onEvent: resourceLines((l) => progress.detail(l)) }),
-    );
-    progress.phase("up", `${describeChanges(up.summary.resourceChanges)} (${summary.seconds.up}s)`);
-    const outputs = up.outputs;
-    progress.phase("outputs", "secrets masked:");
-    for (const line of formatOutputs(outputs)) progress.detail(line);
-    for (const [name, o] of Object.entries(outputs)) summary.outputsSecret[name] = o.secret;
-    summary.accessKeyId = str(outputs, "accessKeyId");
-    summary.secretAccessKey = mask(str(outputs, "secretAccessKey") ?? "");
-    summary.bucketName = str(outputs, "bucketName");
-
-    // Verification, with what the application gets: the dotenv bundle.
-    const checks = appBundleChecks(outputs);
-    summary.checks = checks.results;
-    const failed = Object.entries(checks.results).filter(([, ok]) => !ok).map(([name]) => name);
-    progress.phase("bundle", failed.length === 0 ? `dotenv, environment and kubernetesSecret agree with the key; all secret (${Object.keys(checks.results).length} checks)` : `FAILED checks: ${failed.join(", ")}`);
-    if (failed.length > 0) throw new Error(`app bundle checks failed: ${failed.join(", ")}`);
-    const env = checks.env;
-    const rt = await timed("s3", () =>
-      s3RoundTrip(
-        { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, s3Endpoint: env.AWS_ENDPOINT_URL_S3!, region: env.AWS_REGION!, bucketName: env.S3_BUCKET! },
-        `run-example/${example}-${Date.now()}.txt`,
-        `written by scripts/run-example with the credentials from the ${example} dotenv output\n`,
-        // The example's bucket has forceDestroy off (as an app's should): leave it empty.
-        { cleanUp: true },
-      ),
-    );
-    summary.roundTrip = rt;
-    progress.phase("s3", `PUT + GET ${rt.object} (${rt.bytes} bytes) with the dotenv credentials (${env.AWS_ACCESS_KEY_ID}): identical; object deleted (${rt.ms} ms)`);
-
-    const secrets = Object.values(outputs).filter((o) => o.secret).map((o) => (typeof o.value === "string" ? o.value : JSON.stringify(o.value)));
-    secrets.push(...Object.values(clouds.providerConfig).filter((v) => v.secret).map((v) => v.value));
-    const leaked = new Set([...(await plaintextInState(local.backendDir, secrets)), ...(await plaintextInState(local.workspaceDir, secrets))]);
-    summary.plaintextSecretsInState = leaked.size;
-    progress.phase("state", leaked.size === 0 ? `${secrets.length} secret values, none in plaintext in state or stack config` : `WARNING: ${leaked.size} secret value(s) in plaintext`);
-    if (leaked.size > 0) throw new Error("a secret was found in plaintext in the local state");
-
-    if (opts.keep) {
+  const projectName = projectNameOf(readFileSync(path.join(exampleDir, "Pulumi.yaml"), "utf8"));
+  return runStackApp<BucketAppSummary>({
+    opts,
+    summary,
+    async clouds() {
+      const clouds = await setUpClouds({ forceEmulator: !opts.real, only: [cloud] });
+      if (opts.real && clouds.mode !== "real") {
+        await clouds.close();
+        throw new Error(`--real: no ${cloud === "nscale" ? "NSCALE_API_TOKEN" : "HOSTUP_API_KEY"} in the environment`);
+      }
+      return clouds;
+    },
+    announceClouds: (clouds, progress) =>
+      progress.phase(clouds.mode, clouds.mode === "emulator" ? `Nscale + HostUp APIs ${clouds.emulator!.url}, S3 ${clouds.emulator!.s3Url}` : clouds.reason),
+    project() {
+      // The example's own program: the function its index.ts calls under `pulumi up`.
+      const { program } = require(path.join(exampleDir, "program.ts")) as { program: () => Record<string, pulumi.Output<unknown>> };
+      return { projectName, program: async () => program(), mainDir: exampleDir };
+    },
+    announceStack: ({ local, progress, rel }) =>
+      progress.phase("stack", `${projectName}/${opts.stack} (main: examples/${example}) on ${rel(local.backendDir)}`),
+    config: (clouds): ConfigMap => (cloud === "nscale" ? { endpointId: { value: clouds.nscaleEndpointId! }, identityPolicy: { value: clouds.nscaleIdentityPolicy } } : {}),
+    upMessage: () => `deploying examples/${example}`,
+    async verify({ progress, timed }, outputs) {
+      summary.accessKeyId = str(outputs, "accessKeyId");
+      summary.secretAccessKey = mask(str(outputs, "secretAccessKey") ?? "");
+      summary.bucketName = str(outputs, "bucketName");
+      // Verification, with what the application gets: the dotenv bundle.
+      const checks = appBundleChecks(outputs);
+      summary.checks = checks.results;
+      const failed = Object.entries(checks.results).filter(([, ok]) => !ok).map(([name]) => name);
+      progress.phase("bundle", failed.length === 0 ? `dotenv, environment and kubernetesSecret agree with the key; all secret (${Object.keys(checks.results).length} checks)` : `FAILED checks: ${failed.join(", ")}`);
+      if (failed.length > 0) throw new Error(`app bundle checks failed: ${failed.join(", ")}`);
+      const env = checks.env;
+      const rt = await timed("s3", () =>
+        s3RoundTrip(
+          { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, s3Endpoint: env.AWS_ENDPOINT_URL_S3!, region: env.AWS_REGION!, bucketName: env.S3_BUCKET! },
+          `run-example/${example}-${Date.now()}.txt`,
+          `written by scripts/run-example with the credentials from the ${example} dotenv output\n`,
+          // The example's bucket has forceDestroy off (as an app's should): leave it empty.
+          { cleanUp: true },
+        ),
+      );
+      summary.roundTrip = rt;
+      progress.phase("s3", `PUT + GET ${rt.object} (${rt.bytes} bytes) with the dotenv credentials (${env.AWS_ACCESS_KEY_ID}): identical; object deleted (${rt.ms} ms)`);
+    },
+    secretNeedles: (outputs) => Object.values(outputs).filter((o) => o.secret).map((o) => (typeof o.value === "string" ? o.value : JSON.stringify(o.value))),
+    async keep({ progress, local, clouds }) {
       progress.phase("kept", `stack kept; state in ${local.backendDir}`);
       if (clouds.mode === "emulator" && process.stdin.isTTY) {
         progress.detail("the emulator keeps running until Ctrl-C");
-        await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+        await untilInterrupted();
       }
-    } else {
-      const n = await timed("destroy", () => destroyAndRemove(stack));
-      deployed = false;
-      summary.destroyed = true;
+    },
+    destroyLine({ clouds }, n) {
       if (clouds.emulator) {
         const snap = clouds.emulator.inspect();
         const keys = cloud === "nscale" ? snap.nscale.keys.length : snap.hostup.keys.filter((k) => k.accessKey === summary.accessKeyId).length;
         const buckets = [...snap.s3.buckets, ...snap.hostup.buckets].filter((b) => b.name === summary.bucketName).length;
         summary.leftovers = { keys, buckets };
       }
-      progress.phase("destroy", `${n} resources deleted, stack removed${summary.leftovers ? `; emulator holds ${summary.leftovers.keys} of its keys, ${summary.leftovers.buckets} of its buckets` : ""} (${summary.seconds.destroy}s)`);
-    }
-    return 0;
-  } catch (err) {
-    summary.error = (err as Error).message;
-    progress.phase("FAILED", summary.error.split("\n").slice(0, 20).join("\n                  "));
-    if (deployed && local && !opts.keep) {
-      await destroyAndRemove(local.stack).then(
-        (n) => progress.phase("cleanup", `destroyed ${n} resources after the failure`),
-        (e: Error) => progress.phase("cleanup", `destroy after the failure failed too: ${e.message.split("\n")[0]}`),
-      );
-    }
-    return 1;
-  } finally {
-    await clouds?.close();
-    summary.totalSeconds = Math.round(progress.elapsed() * 10) / 10;
-    if (opts.json) await fs.writeFile(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
-    process.stdout.write(`\n${example} ${summary.error ? "FAILED" : "passed"} in ${summary.totalSeconds.toFixed(1)}s\n`);
-  }
+      return `${n} resources deleted, stack removed${summary.leftovers ? `; emulator holds ${summary.leftovers.keys} of its keys, ${summary.leftovers.buckets} of its buckets` : ""} (${summary.seconds.destroy}s)`;
+    },
+    cleanupHint: `pulumi destroy on stack ${opts.stack} (file backend under ${opts.stateDir})`,
+    finalLine: (s) => `${example} ${s.error ? "FAILED" : "passed"} in ${s.totalSeconds!.toFixed(1)}s`,
+  });
 }
 
 /** Parses the bundle outputs and checks they agree with the key's own outputs. */

@@ -1,249 +1,279 @@
 /**
- * What the demo (scripts/demo.ts) and the example runner (scripts/run-example.ts) share: the
- * Pulumi engine, the clouds (the embedded emulator, or real ones when credentials are in the
- * environment), a stack on a local file backend driven through the Automation API with an inline
- * program, concise progress lines, masking, and the S3 round trip that proves a key works.
+ * The local-stack toolkit: everything needed to drive the real Pulumi engine on this machine, used
+ * by the scripts (demo, run-example, bench-engine), the test fixtures' generators and the e2e
+ * suite (test/e2e/harness.ts builds its fixture on it). It depends on nothing of this package, so
+ * it works before `dist/` exists; it runs under the scripts' TypeScript runner (run-ts.cjs) and
+ * under vitest alike.
  *
- * Inline programs need only the `pulumi` CLI (no Node.js language host); the project's `main`
- * directory is where the engine runs the dynamic providers, so it must resolve
- * `pulumi-object-storage-keys` and `@pulumi/pulumi` (any folder of this repo does: the repo's
- * node_modules has both, the package via its `file:.` self-dependency, pointing at dist/).
+ * - the engine: PULUMI_OSK_BIN (set by the bash wrappers and scripts/test), else
+ *   `scripts/ensure-pulumi` (PATH, cache, or the offline Go build of the pinned CLI), checked
+ *   against the oldest CLI this repo supports;
+ * - a stack on a local `file://` backend with its own PULUMI_HOME and workspace, driven through
+ *   the Automation API with an inline program (no Node.js language host needed);
+ * - a "consumer project" directory for the engine to run dynamic providers in;
+ * - child processes with the engine on PATH and real-cloud credentials blanked;
+ * - temp dirs, stored-state reads and plaintext scans.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { promises as fs, type Dirent } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
-import {
-  LocalWorkspace,
-  PulumiCommand,
-  Stack,
-  type ConfigMap,
-  type EngineEvent,
-  type OutputMap,
-  type PulumiFn,
-} from "@pulumi/pulumi/automation";
-import { S3Client } from "pulumi-object-storage-keys";
-import { startEmulator, type Emulator } from "pulumi-object-storage-keys/emulator";
+import { LocalWorkspace, PulumiCommand, Stack, type PulumiFn } from "@pulumi/pulumi/automation";
 
+/** Repository root (this file lives in `<root>/scripts/lib`). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export type Cloud = "nscale" | "hostup";
-export const CLOUDS: readonly Cloud[] = ["nscale", "hostup"];
+
+/** This package's npm name (see package.json). */
+export const SELF_PACKAGE = "pulumi-object-storage-keys";
+
+/** Oldest CLI this repo supports: inline refresh/destroy need >= 3.181. */
+export const MIN_CLI = [3, 181, 0] as const;
+
+/** Truthy CI env (`CI=true`): the engine is then mandatory, never a skip. */
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env["CI"];
+  return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
+}
 
 // -------------------------------------------------------------------------------------------------
-// Progress
+// Child processes
 
-/** One line per phase, `[  12.3s] phase     message`, timed from OSK_STARTED_MS (set by the bash wrapper). */
-export class Progress {
-  readonly startedMs: number;
-
-  constructor(private readonly write: (s: string) => void = (s) => void process.stdout.write(s)) {
-    const fromEnv = Number(process.env.OSK_STARTED_MS);
-    this.startedMs = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : Date.now();
-  }
-
-  elapsed(): number {
-    return (Date.now() - this.startedMs) / 1000;
-  }
-
-  phase(name: string, message: string): void {
-    this.write(`[${this.elapsed().toFixed(1).padStart(5)}s] ${name.padEnd(9)} ${message}\n`);
-  }
-
-  detail(message: string): void {
-    this.write(`${" ".repeat(18)}${message}\n`);
-  }
-
-  /** Runs `fn`, then prints one phase line with what `done` says and the seconds it took. */
-  async step<T>(name: string, fn: () => Promise<T>, done: (result: T) => string): Promise<T> {
-    const t0 = Date.now();
-    const result = await fn();
-    this.phase(name, `${done(result)} (${seconds(Date.now() - t0)})`);
-    return result;
-  }
+export interface RunResult {
+  code: number | null;
+  signal?: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
 }
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
+export interface RunOptions {
+  cwd?: string;
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** SIGTERM after this long (default: no limit). */
+  timeoutMs?: number;
+  /** Copy the child's output to this process's stderr as it arrives: both streams, or stderr only. */
+  echo?: boolean | "stderr";
 }
 
-/** First 4 characters, then stars: enough to tell keys apart, not enough to use one. */
-export function mask(secret: string): string {
-  return `${secret.slice(0, 4)}${"*".repeat(8)} (${secret.length} chars)`;
-}
-
-/** Stack outputs as aligned `name  value` lines; secrets masked, multi-line values summarized. */
-export function formatOutputs(outputs: OutputMap): string[] {
-  const names = Object.keys(outputs).sort();
-  const width = Math.max(0, ...names.map((n) => n.length));
-  return names.map((name) => {
-    const { value, secret } = outputs[name]!;
-    return `${name.padEnd(width)}  ${describeValue(value, secret)}`;
+/** Runs `command args`, capturing stdout and stderr; resolves with the exit code (never rejects on one). */
+export function runChild(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      if (opts.echo === true) process.stderr.write(d);
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      if (opts.echo) process.stderr.write(d);
+    });
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGTERM"), opts.timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`could not run ${command}: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
+    });
   });
-}
-
-function describeValue(value: unknown, secret: boolean): string {
-  if (typeof value === "string") {
-    const lines = value.trimEnd().split("\n");
-    if (lines.length > 1) {
-      const vars = lines.map((l) => /^([A-Za-z_]\w*)=/.exec(l)?.[1]);
-      const what = vars.every((v) => v !== undefined) ? `: ${vars.map((v) => `${v}=…`).join(" ")}` : secret ? "" : `, starting "${lines[0]}"`;
-      return `${secret ? "[secret] " : ""}${lines.length} lines${what}`;
-    }
-    return secret ? `${mask(value)} [secret]` : value;
-  }
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value);
-    return `${secret ? "[secret] " : ""}{ ${keys.join(", ")} }`;
-  }
-  return secret ? "[secret]" : JSON.stringify(value);
 }
 
 // -------------------------------------------------------------------------------------------------
 // Engine
 
 export interface Engine {
+  /** Directory holding `pulumi` (and the bundled plugins next to it). */
   binDir: string;
   command: PulumiCommand;
   version: string;
 }
+export type EngineOrSkip = Engine | { skip: string };
 
-/** The Pulumi CLI: PULUMI_OSK_BIN (set by the bash wrappers) or `scripts/ensure-pulumi`. */
-export async function ensureEngine(stateDir: string): Promise<Engine> {
-  const binDir = process.env.PULUMI_OSK_BIN || (await runEnsurePulumi());
-  // PulumiCommand.get({ root }) runs <root>/bin/pulumi (and puts <root>/bin first on PATH, where
-  // the dynamic-provider launcher lives): give it a `bin` directory if the CLI is elsewhere.
+/** Runs `scripts/ensure-pulumi`, its progress (stderr) shown live; resolves the bin directory it prints. */
+async function runEnsurePulumi(): Promise<string> {
+  const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi");
+  const r = await runChild("bash", [script], { echo: "stderr" });
+  const binDir = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.code === 0 && binDir !== "") return binDir;
+  throw new Error(`scripts/ensure-pulumi exited with ${r.signal ?? r.code}\n${r.stderr.trim()}`);
+}
+
+function cmpVersion(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < 3; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * The Pulumi CLI: PULUMI_OSK_BIN, else `scripts/ensure-pulumi`. Throws when there is none or it
+ * is older than {@link MIN_CLI}. `rootDir` holds the `bin` symlink when the CLI does not live in
+ * a directory called `bin` (default: a new temp dir).
+ */
+export async function findEngine(opts: { rootDir?: string } = {}): Promise<Engine> {
+  const binDir = process.env["PULUMI_OSK_BIN"] || (await runEnsurePulumi());
+  // PulumiCommand.get({ root }) runs `<root>/bin/pulumi` and prepends `<root>/bin` to PATH for
+  // every command (so bundled plugins next to the CLI, like pulumi-resource-pulumi-nodejs, are
+  // found): give the CLI a `bin` directory through a symlink if it lives elsewhere.
   let root = path.dirname(binDir);
   if (path.basename(binDir) !== "bin") {
-    root = path.join(stateDir, "pulumi-root");
+    root = opts.rootDir ? path.join(opts.rootDir, "pulumi-root") : await fs.mkdtemp(path.join(os.tmpdir(), "osk-pulumi-root-"));
     await fs.mkdir(root, { recursive: true });
     await fs.rm(path.join(root, "bin"), { force: true });
     await fs.symlink(binDir, path.join(root, "bin"));
   }
   const command = await PulumiCommand.get({ root });
-  return { binDir, command, version: command.version?.version ?? "unknown" };
+  const v = command.version;
+  if (v === null || cmpVersion([v.major, v.minor, v.patch], MIN_CLI) < 0) {
+    throw new Error(`Pulumi CLI at ${binDir} is ${v?.version ?? "of unknown version"}; need >= ${MIN_CLI.join(".")}`);
+  }
+  return { binDir, command, version: v.version };
 }
 
-function runEnsurePulumi(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi")], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const bin = out.trim().split("\n").pop() ?? "";
-      if (code === 0 && bin) resolve(bin);
-      else reject(new Error(`scripts/ensure-pulumi failed (exit ${code}):\n${err.trim()}`));
-    });
+/** For the scripts: the engine, its `bin` symlink (if one is needed) under `stateDir`. */
+export function ensureEngine(stateDir: string): Promise<Engine> {
+  return findEngine({ rootDir: stateDir });
+}
+
+let enginePromise: Promise<EngineOrSkip> | undefined;
+
+/**
+ * The engine once per process. Under `CI=true` it never skips: it rejects with the reason.
+ * Elsewhere it resolves `{ skip: reason }` when no engine can be had.
+ */
+export function getEngine(): Promise<EngineOrSkip> {
+  enginePromise ??= findEngine().catch((err: Error) => {
+    const reason = /^Pulumi CLI at /.test(err.message) ? err.message : `no Pulumi engine available: ${err.message}`;
+    if (isCI()) throw new Error(reason);
+    return { skip: reason };
   });
+  return enginePromise;
+}
+
+/** Like {@link getEngine} but always throws instead of skipping. */
+export async function requireEngine(): Promise<Engine> {
+  const e = await getEngine();
+  if ("skip" in e) throw new Error(e.skip);
+  return e;
 }
 
 // -------------------------------------------------------------------------------------------------
-// Clouds
-
-export interface CloudSetup {
-  mode: "emulator" | "real";
-  clouds: Cloud[];
-  emulator?: Emulator;
-  /** Nscale object storage endpoint (emulator: the seeded one; real: NSCALE_ENDPOINT_ID). */
-  nscaleEndpointId?: string;
-  nscaleIdentityPolicy: string;
-  /** Provider settings for stack config (emulator: its URLs, and its tokens as secrets). */
-  providerConfig: ConfigMap;
-  /** Why this mode was chosen, for the progress line. */
-  reason: string;
-  close(): Promise<void>;
-}
-
-/** Credentials of real clouds present in the environment (the provider reads the same variables). */
-export function realCredentials(env: NodeJS.ProcessEnv = process.env): Cloud[] {
-  const set = (v: string | undefined) => v !== undefined && v.trim() !== "";
-  const found: Cloud[] = [];
-  if (set(env.NSCALE_API_TOKEN) || set(env.NSCALE_SERVICE_TOKEN)) found.push("nscale");
-  if (set(env.HOSTUP_API_KEY)) found.push("hostup");
-  return found;
-}
+// Environment
 
 /**
- * Real clouds for the credentials present in the environment (only those), unless `forceEmulator`;
- * else the embedded emulator with both clouds. `only` narrows the clouds.
+ * Every variable through which a developer's environment could point a run at a real cloud (the
+ * provider's credentials and URLs, and what the demo and examples read), blanked.
  */
-export async function setUpClouds(opts: { forceEmulator?: boolean; only?: Cloud[] } = {}): Promise<CloudSetup> {
-  const wanted = opts.only ?? [...CLOUDS];
-  const real = realCredentials().filter((c) => wanted.includes(c));
-  const identityPolicy = process.env.NSCALE_IDENTITY_POLICY || "bucket-admin";
-  if (!opts.forceEmulator && real.length > 0) {
-    const endpointId = process.env.NSCALE_ENDPOINT_ID;
-    if (real.includes("nscale") && !endpointId) {
-      throw new Error(
-        "NSCALE_API_TOKEN is set, so the real Nscale API will be used, but NSCALE_ENDPOINT_ID is not: " +
-          "set it to your object storage endpoint's ID (or pass --emulator to use the embedded emulator).",
-      );
-    }
-    const vars = real.map((c) => (c === "nscale" ? "NSCALE_API_TOKEN" : "HOSTUP_API_KEY")).join(", ");
-    return {
-      mode: "real",
-      clouds: real,
-      nscaleEndpointId: endpointId,
-      nscaleIdentityPolicy: identityPolicy,
-      // The provider reads NSCALE_API_TOKEN/HOSTUP_API_KEY (and *_API_URL) from the environment
-      // itself, so real credentials are never written anywhere by this script.
-      providerConfig: {},
-      reason: `${vars} found in the environment: using the real ${real.join(" and ")} API`,
-      close: async () => {},
-    };
-  }
-  // Fixed per-run credentials, so nothing can be confused with a real token.
-  const suffix = randomBytes(6).toString("hex");
-  const emulator = await startEmulator({ nscale: { tokens: [`emulator-nscale-${suffix}`] }, hostup: { apiKeys: [`emulator-hostup-${suffix}`] } });
+export const BLANK_CLOUD_ENV: Readonly<Record<string, string>> = Object.freeze({
+  NSCALE_API_TOKEN: "",
+  NSCALE_SERVICE_TOKEN: "",
+  NSCALE_API_URL: "",
+  NSCALE_ENDPOINT_ID: "",
+  NSCALE_S3_REGION: "",
+  HOSTUP_API_KEY: "",
+  HOSTUP_API_URL: "",
+  KEEP_STACK: "",
+});
+
+/** What a child needs to find the engine: it first on PATH, PULUMI_OSK_BIN, no update check. */
+export function engineEnv(engine: Pick<Engine, "binDir">): Record<string, string> {
   return {
-    mode: "emulator",
-    clouds: wanted,
-    emulator,
-    nscaleEndpointId: emulator.endpointId,
-    nscaleIdentityPolicy: "bucket-admin",
-    providerConfig: {
-      "nscale:apiUrl": { value: emulator.nscaleApiUrl },
-      "nscale:apiToken": { value: emulator.nscaleToken, secret: true },
-      // The emulator provisions a key after one poll: poll fast.
-      "nscale:pollIntervalMs": { value: "200" },
-      "hostup:apiUrl": { value: emulator.hostupApiUrl },
-      "hostup:apiKey": { value: emulator.hostupApiKey, secret: true },
+    PATH: `${engine.binDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
+    PULUMI_OSK_BIN: engine.binDir,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+  };
+}
+
+/** Runs `command args` as a user or CI would: this environment, real clouds blanked, the engine on PATH, then `env`. */
+export function runWithEngine(engine: Pick<Engine, "binDir">, command: string, args: string[], opts: Omit<RunOptions, "env"> & { env?: Record<string, string> } = {}): Promise<RunResult> {
+  return runChild(command, args, { ...opts, env: { ...process.env, ...BLANK_CLOUD_ENV, ...engineEnv(engine), ...opts.env } });
+}
+
+/** `node scripts/lib/run-ts.cjs`: runs a TypeScript file on Node 20+ without a build step. */
+export const RUN_TS = path.join(REPO_ROOT, "scripts", "lib", "run-ts.cjs");
+
+// -------------------------------------------------------------------------------------------------
+// Temp dirs
+
+export interface TempDir {
+  dir: string;
+  /** Removes the dir, unless PULUMI_OSK_KEEP_E2E=1 (then it says where it is). */
+  cleanup(): Promise<void>;
+}
+
+export async function makeTempDir(prefix: string): Promise<TempDir> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  return {
+    dir,
+    cleanup: async () => {
+      if (process.env["PULUMI_OSK_KEEP_E2E"] === "1") process.stderr.write(`[e2e] keeping ${dir}\n`);
+      else await fs.rm(dir, { recursive: true, force: true });
     },
-    reason: opts.forceEmulator
-      ? "--emulator given"
-      : "no NSCALE_API_TOKEN / HOSTUP_API_KEY in the environment: using the embedded emulator",
-    close: () => emulator.close(),
   };
 }
 
 // -------------------------------------------------------------------------------------------------
 // Stacks on a local file backend
 
-/** Local-state passphrase when PULUMI_CONFIG_PASSPHRASE is not set (local demo state only). */
+/** Local-state passphrase when none is given or set (local demo state only). */
 export const DEFAULT_PASSPHRASE = "pulumi-object-storage-keys-local";
+
+/**
+ * Makes `dir` a throwaway "consumer project": `node_modules/` holds a symlink to every package in
+ * the repo's node_modules plus `pulumi-object-storage-keys -> <repo root>`. Returns `dir`.
+ *
+ * Why: the dynamic provider loads `__provider` with require-from-string, whose module has no
+ * filename, so `require()` inside it only searches `<cwd>/node_modules`, `<cwd>/../node_modules`...
+ * The repo root works too, but only because the package depends on itself (`file:.`); a consumer
+ * dir is what users have and lets a test swap the linked implementation. Symlinks are realpath'd,
+ * so everything else loads from the repo's node_modules; the package's `exports` point into
+ * `dist/`, so build first.
+ */
+export async function createConsumerDir(dir: string, pkgDir: string = REPO_ROOT): Promise<string> {
+  const nm = path.join(dir, "node_modules");
+  await fs.mkdir(nm, { recursive: true });
+  const repoNm = path.join(REPO_ROOT, "node_modules");
+  for (const name of await fs.readdir(repoNm)) {
+    if (name.startsWith(".") || name === SELF_PACKAGE) continue;
+    await fs.symlink(path.join(repoNm, name), path.join(nm, name));
+  }
+  await fs.symlink(pkgDir, path.join(nm, SELF_PACKAGE));
+  await fs.writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "osk-consumer", private: true }, null, 2));
+  return dir;
+}
 
 export interface LocalStackOptions {
   engine: Engine;
-  /** Holds backend/, home/ (PULUMI_HOME) and workspaces/ (Pulumi.yaml + Pulumi.<stack>.yaml). */
+  /** Holds backend/, home/ (PULUMI_HOME) and workspaces/<project>/ (Pulumi.yaml + Pulumi.<stack>.yaml). */
   stateDir: string;
   projectName: string;
   stackName: string;
   program: PulumiFn;
-  /** The project's `main`: where the engine runs the dynamic providers. */
+  /** The project's `main`: the cwd of the dynamic providers (see {@link createConsumerDir}). */
   mainDir: string;
   description?: string;
-  /** Remove an existing stack of that name first (its resources lived in an earlier emulator). */
+  /** Remove an existing stack of that name first. */
   fresh?: boolean;
+  /** Secrets passphrase; default: PULUMI_CONFIG_PASSPHRASE(_FILE) if set, else {@link DEFAULT_PASSPHRASE}. */
+  passphrase?: string;
+  /** Extra environment for every CLI command, hence for the dynamic providers (applied last). */
+  envVars?: Record<string, string>;
 }
 
 export interface LocalStack {
   stack: Stack;
+  /** State lives in `<backendDir>/.pulumi`. */
   backendDir: string;
   workspaceDir: string;
-  /** Environment for the `pulumi` CLI to reach this stack by hand. */
+  pulumiHome: string;
+  /** Environment of every CLI command (backend, home, passphrase, PATH, envVars): also what reaches this stack by hand. */
   env: Record<string, string>;
   existed: boolean;
   passphraseIsDefault: boolean;
@@ -254,13 +284,16 @@ export async function openLocalStack(o: LocalStackOptions): Promise<LocalStack> 
   const pulumiHome = path.join(o.stateDir, "home");
   const workspaceDir = path.join(o.stateDir, "workspaces", o.projectName);
   await Promise.all([backendDir, pulumiHome, workspaceDir].map((d) => fs.mkdir(d, { recursive: true })));
-  const passphraseIsDefault = !process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  const passphraseIsDefault = o.passphrase === undefined && !process.env["PULUMI_CONFIG_PASSPHRASE"] && !process.env["PULUMI_CONFIG_PASSPHRASE_FILE"];
+  const passphrase = o.passphrase ?? (passphraseIsDefault ? DEFAULT_PASSPHRASE : undefined);
   const env: Record<string, string> = {
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_HOME: pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    ...(passphraseIsDefault ? { PULUMI_CONFIG_PASSPHRASE: DEFAULT_PASSPHRASE } : {}),
+    PATH: `${o.engine.binDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
+    ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}),
+    ...o.envVars,
   };
   const ws = await LocalWorkspace.create({
     workDir: workspaceDir,
@@ -273,113 +306,59 @@ export async function openLocalStack(o: LocalStackOptions): Promise<LocalStack> 
   const existed = (await ws.listStacks()).some((s) => s.name === o.stackName);
   if (existed && o.fresh) await ws.removeStack(o.stackName, { force: true });
   const stack = existed && !o.fresh ? await Stack.select(o.stackName, ws) : await Stack.create(o.stackName, ws);
-  return { stack, backendDir, workspaceDir, env, existed, passphraseIsDefault };
+  return { stack, backendDir, workspaceDir, pulumiHome, env, existed, passphraseIsDefault };
 }
 
-/** `{ create: 5, same: 1 }` -> "5 created, 1 unchanged" (the stack resource included, as Pulumi counts). */
-export function describeChanges(changes: Record<string, number> | undefined): string {
-  const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", same: "unchanged" };
-  return Object.entries(changes ?? {}).map(([op, n]) => `${n} ${words[op] ?? op}`).join(", ") || "no changes";
-}
-
-/** Destroys the stack's resources and removes the stack. Returns how many resources were deleted. */
-export async function destroyAndRemove(stack: Stack, onEvent?: (e: EngineEvent) => void): Promise<number> {
-  const res = await stack.destroy({ onEvent });
-  await stack.workspace.removeStack(stack.name);
-  return res.summary.resourceChanges?.["delete"] ?? 0;
-}
-
-/** Engine events as concise lines: `+ created  objectstorage:AccessKey nscale-key (0.3s)`. */
-export function resourceLines(print: (line: string) => void): (e: EngineEvent) => void {
-  const started = new Map<string, number>();
-  const verbs: Record<string, [string, string]> = {
-    create: ["+", "created"],
-    update: ["~", "updated"],
-    delete: ["-", "deleted"],
-    replace: ["+-", "replaced"],
-    "create-replacement": ["++", "created replacement"],
-    "delete-replaced": ["--", "deleted original"],
-  };
-  return (e) => {
-    const pre = e.resourcePreEvent?.metadata;
-    if (pre) started.set(`${pre.urn}/${pre.op}`, Date.now());
-    const m = e.resOutputsEvent?.metadata;
-    if (m && verbs[m.op] && m.type !== "pulumi:pulumi:Stack" && !m.type.startsWith("pulumi:providers:")) {
-      const [sym, verb] = verbs[m.op]!;
-      const t0 = started.get(`${m.urn}/${m.op}`);
-      const name = m.urn.split("::").pop();
-      print(`${sym.padEnd(2)} ${verb.padEnd(19)} ${shortType(m.type)} ${name}${t0 ? ` (${seconds(Date.now() - t0)})` : ""}`);
-    }
-    const failed = e.resOpFailedEvent;
-    if (failed) print(`!  failed              ${shortType(failed.metadata.type)} ${failed.metadata.urn.split("::").pop()}`);
-    const diag = e.diagnosticEvent;
-    if (diag && diag.severity === "error" && diag.message.trim()) print(`!  ${diag.message.trim().split("\n").join("\n                         ")}`);
-  };
-}
-
-/** `pulumi-nodejs:dynamic/objectstorage:AccessKey` -> `objectstorage:AccessKey`. */
-export function shortType(type: string): string {
-  const m = /^pulumi-nodejs:dynamic\/(.+)$/.exec(type);
-  return m ? m[1]! : type;
+/**
+ * `pulumi stack export` **without** `--show-secrets`: the deployment as it is stored, secrets as
+ * ciphertext. (Automation API's `stack.exportStack()` passes `--show-secrets`, so every secret
+ * appears there as `"plaintext"`: use it for structure, never for leak checks.)
+ */
+export async function exportStackEncrypted(engine: Engine, local: { stack: Stack; workspaceDir: string; env: Record<string, string> }): Promise<string> {
+  const args = ["stack", "export", "--stack", local.stack.name, "--non-interactive"];
+  const r = await runChild(engine.command.command, args, { cwd: local.workspaceDir, env: { ...process.env, ...local.env } });
+  if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${r.signal ?? r.code})\n${r.stderr}`);
+  return r.stdout;
 }
 
 // -------------------------------------------------------------------------------------------------
-// Proof that a key works
+// Stored state
 
-export interface S3Target {
-  s3Endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  bucketName: string;
-}
-
-export interface RoundTrip {
-  object: string;
-  bytes: number;
-  ms: number;
-}
-
-/** PUT an object with the key, GET it back, compare; optionally DELETE it again. */
-export async function s3RoundTrip(t: S3Target, objectKey: string, body: string, opts: { cleanUp?: boolean } = {}): Promise<RoundTrip> {
-  const t0 = Date.now();
-  const client = new S3Client({
-    endpoint: t.s3Endpoint,
-    region: t.region,
-    credentials: { accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey },
-  });
-  await client.putObject(t.bucketName, objectKey, body, "text/plain");
-  const back = (await client.getObject(t.bucketName, objectKey)).toString("utf8");
-  if (back !== body) throw new Error(`s3://${t.bucketName}/${objectKey}: read back ${back.length} bytes that differ from the ${body.length} written`);
-  if (opts.cleanUp) await client.deleteObject(t.bucketName, objectKey);
-  return { object: `s3://${t.bucketName}/${objectKey}`, bytes: Buffer.byteLength(body), ms: Date.now() - t0 };
-}
-
-/** Which of `needles` appear in plaintext anywhere under the backend directory (state, history, backups). */
-export async function plaintextInState(backendDir: string, needles: string[]): Promise<string[]> {
-  const found = new Set<string>();
-  async function walk(dir: string): Promise<void> {
-    let entries: import("node:fs").Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) {
-        const text = await fs.readFile(p, "utf8");
-        for (const n of needles) if (n && text.includes(n)) found.add(n);
-      }
-    }
+/** Every file below `dir` (none if it does not exist), sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
   }
-  await walk(backendDir);
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Raw text of every file under `<dir>/<subdir>`, keyed by path relative to `dir`. */
+export async function readFilesUnder(dir: string, subdir = "."): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const f of await listFiles(path.join(dir, subdir))) result[path.relative(dir, f)] = await fs.readFile(f, "utf8");
+  return result;
+}
+
+/** Which of `needles` appear in plaintext in any file under `dir` (state, history, backups, stack config). */
+export async function plaintextInState(dir: string, needles: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const text of Object.values(await readFilesUnder(dir))) {
+    for (const n of needles) if (n && text.includes(n)) found.add(n);
+  }
   return [...found];
 }
 
-/** A plain string output, or undefined. */
-export function str(outputs: OutputMap, name: string): string | undefined {
-  const v = outputs[name]?.value;
-  return typeof v === "string" && v !== "" ? v : undefined;
+/** `PULUMI_OSK_E2E_ECHO=1`: stream engine and child output to stderr. */
+export function echoRequested(): boolean {
+  return process.env["PULUMI_OSK_E2E_ECHO"] === "1";
 }
