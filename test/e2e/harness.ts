@@ -1,163 +1,58 @@
 /**
- * Helpers for end-to-end tests that drive the real Pulumi engine through the
- * Automation API (`@pulumi/pulumi/automation`) with **inline programs**.
+ * The e2e suite's fixture on the real Pulumi engine, built on the local-stack toolkit
+ * (scripts/lib/local-stack.ts, which the demo, the example runner and the benchmark use too).
  *
- * Inline programs run inside the test process and talk to the CLI over an
- * in-process language server (`--client`), so no `pulumi-language-nodejs`
- * host is needed. The CLI itself comes from `scripts/ensure-pulumi`
- * (PATH → cache → offline-capable Go build of the pinned version).
+ * Inline programs run inside the test process and talk to the CLI over an in-process language
+ * server (`--client`), so no `pulumi-language-nodejs` host is needed. The CLI comes from
+ * PULUMI_OSK_BIN or `scripts/ensure-pulumi` (PATH → cache → offline-capable Go build).
  *
- * Every stack gets its own temp dir holding a `file://` backend, a private
- * PULUMI_HOME and the workspace (Pulumi.yaml / Pulumi.<stack>.yaml), so
- * tests never touch ~/.pulumi or the repo tree.
+ * Every stack gets its own temp dir holding a `file://` backend, a private PULUMI_HOME and the
+ * workspace (Pulumi.yaml / Pulumi.<stack>.yaml), so tests never touch ~/.pulumi or the repo tree.
+ *
+ * One engine gate ({@link suiteGate}; {@link useSuiteEngine} is the same gate with a temp dir
+ * for suites that run child processes), one blank-environment list ({@link BLANK_CLOUD_ENV}),
+ * one temp-dir helper ({@link makeTempDir}).
  */
-import { execFile, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
+import type { ConfigMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { afterAll, beforeAll } from "vitest";
+
 import {
-  LocalWorkspace,
-  PulumiCommand,
-  type ConfigMap,
-  type PulumiFn,
-  type Stack,
-} from "@pulumi/pulumi/automation";
+  createConsumerDir,
+  echoRequested,
+  exportStackEncrypted as exportEncrypted,
+  getEngine,
+  makeTempDir,
+  openLocalStack,
+  readFilesUnder,
+  REPO_ROOT,
+  requireEngine,
+  type Engine,
+  type TempDir,
+} from "../../scripts/lib/local-stack";
 
-/** Repository root (this file lives in `<root>/test/e2e`). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-
-/** This package's npm name (see package.json). */
-const SELF_PACKAGE = "pulumi-object-storage-keys";
+export {
+  BLANK_CLOUD_ENV,
+  createConsumerDir,
+  echoRequested,
+  getEngine,
+  isCI,
+  makeTempDir,
+  REPO_ROOT,
+  requireEngine,
+  RUN_TS,
+  runChild,
+  runWithEngine,
+  type Engine,
+  type EngineOrSkip,
+  type RunResult,
+  type TempDir,
+} from "../../scripts/lib/local-stack";
 
 /** Fixed passphrase for the file backend's secrets provider (test-only). */
 export const TEST_PASSPHRASE = "pulumi-object-storage-keys-e2e-passphrase";
-
-/** Oldest CLI this repo supports: inline refresh/destroy need >= 3.181. */
-const MIN_CLI = [3, 181, 0] as const;
-
-export type Engine = { binDir: string; command: PulumiCommand };
-export type EngineOrSkip = Engine | { skip: string };
-
-let enginePromise: Promise<EngineOrSkip> | undefined;
-
-/**
- * Runs `scripts/ensure-pulumi` once per process and returns the CLI.
- * - `CI=true`: never skips; rejects with the script's stderr instead.
- * - elsewhere: resolves `{ skip: reason }` when no engine can be obtained.
- */
-export function getEngine(): Promise<EngineOrSkip> {
-  enginePromise ??= resolveEngine();
-  return enginePromise;
-}
-
-/** Like {@link getEngine} but always throws instead of skipping. */
-export async function requireEngine(): Promise<Engine> {
-  const e = await getEngine();
-  if ("skip" in e) throw new Error(e.skip);
-  return e;
-}
-
-function isCI(): boolean {
-  const ci = process.env["CI"];
-  return ci !== undefined && ci !== "" && ci !== "0" && ci.toLowerCase() !== "false";
-}
-
-async function resolveEngine(): Promise<EngineOrSkip> {
-  const script = path.join(REPO_ROOT, "scripts", "ensure-pulumi");
-  let binDir: string;
-  try {
-    // scripts/test has already run ensure-pulumi and exports its answer; run it only when alone.
-    binDir = process.env["PULUMI_OSK_BIN"] || (await runEnsurePulumi(script));
-  } catch (err) {
-    const reason = `no Pulumi engine available: ${(err as Error).message}`;
-    if (isCI()) throw new Error(reason);
-    return { skip: reason };
-  }
-  // PulumiCommand.get({ root }) runs `<root>/bin/pulumi` and prepends
-  // `<root>/bin` to PATH for every command (so bundled plugins placed next to
-  // the CLI, like pulumi-resource-pulumi-nodejs, are found). If the CLI does
-  // not live in a directory called `bin`, give it one via a symlink.
-  let root = path.dirname(binDir);
-  if (path.basename(binDir) !== "bin") {
-    root = await fs.mkdtemp(path.join(os.tmpdir(), "osk-pulumi-root-"));
-    await fs.symlink(binDir, path.join(root, "bin"));
-  }
-  const command = await PulumiCommand.get({ root });
-  const v = command.version;
-  if (v === null || cmpVersion([v.major, v.minor, v.patch], MIN_CLI) < 0) {
-    const msg = `Pulumi CLI at ${binDir} is ${v?.version ?? "of unknown version"}; need >= ${MIN_CLI.join(".")}`;
-    if (isCI()) throw new Error(msg);
-    return { skip: msg };
-  }
-  return { binDir, command };
-}
-
-function cmpVersion(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < 3; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-/** Runs the script, echoing its progress (stderr) live; resolves its stdout. */
-function runEnsurePulumi(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      err += d;
-      process.stderr.write(d);
-    });
-    child.on("error", (e) => reject(new Error(`could not run ${script}: ${e.message}`)));
-    child.on("close", (code, signal) => {
-      const binDir = out.trim().split("\n").pop() ?? "";
-      if (code === 0 && binDir !== "") resolve(binDir);
-      else
-        reject(
-          new Error(
-            `${path.relative(REPO_ROOT, script)} exited with ${signal ?? code}\n${err.trim()}`,
-          ),
-        );
-    });
-  });
-}
-
-/**
- * Makes `dir` a throwaway "consumer project": `node_modules/` holds a symlink
- * to every package in the repo's node_modules plus
- * `pulumi-object-storage-keys -> <repo root>`. Returns `dir`.
- *
- * Why a separate consumer dir: the dynamic provider loads `__provider` with
- * require-from-string, whose module has no filename, so `require()` inside it
- * only searches `<cwd>/node_modules`, `<cwd>/../node_modules`... (Node's package
- * self-reference does not apply). The repo root works too, but only because the
- * package depends on itself (`file:.`); a consumer dir is what users have and
- * lets a test swap the linked implementation (upgrade.test.ts). Symlinks are
- * realpath'd, so everything else loads from the repo's node_modules; the
- * package's `exports` point into `dist/`, so build first.
- */
-export async function createConsumerDir(dir: string): Promise<string> {
-  const nm = path.join(dir, "node_modules");
-  await fs.mkdir(nm, { recursive: true });
-  const repoNm = path.join(REPO_ROOT, "node_modules");
-  for (const name of await fs.readdir(repoNm)) {
-    if (name.startsWith(".") || name === SELF_PACKAGE) continue;
-    await fs.symlink(path.join(repoNm, name), path.join(nm, name));
-  }
-  await fs.symlink(REPO_ROOT, path.join(nm, SELF_PACKAGE));
-  await fs.writeFile(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: "osk-e2e-consumer", private: true }, null, 2),
-  );
-  return dir;
-}
 
 /** Throws a clear error when `dist/` (what the package `exports` point at) is missing. */
 export async function assertDistBuilt(entry = "dist/provider/index.js"): Promise<void> {
@@ -174,13 +69,11 @@ export interface TestStackOptions {
   stackName?: string;
   program: PulumiFn;
   /**
-   * The project's `main` directory, which is the **cwd of the dynamic
-   * provider process**: `require(...)` inside serialized providers resolves
-   * from `<workDir>/node_modules` only, and the launcher resolves
-   * `@pulumi/pulumi` from there. Default: `<tempDir>/consumer`, made by
-   * {@link createConsumerDir} (where both
-   * `@pulumi/pulumi` and `pulumi-object-storage-keys/*` resolve). Not the
-   * Automation API workspace dir: Pulumi.yaml always goes into a temp dir.
+   * The project's `main` directory, which is the **cwd of the dynamic provider process**:
+   * `require(...)` inside serialized providers resolves from `<workDir>/node_modules` only, and
+   * the launcher resolves `@pulumi/pulumi` from there. Default: `<tempDir>/consumer`, made by
+   * {@link createConsumerDir} (where both `@pulumi/pulumi` and `pulumi-object-storage-keys/*`
+   * resolve). Not the Automation API workspace dir: Pulumi.yaml always goes into a temp dir.
    */
   workDir?: string;
   /** Extra env for the CLI and hence the dynamic provider process. */
@@ -204,55 +97,28 @@ export interface TestStack {
 }
 
 /**
- * Creates (or selects) a stack with an inline program against a fresh
- * `file://` backend. Throws if no engine is available; call
- * {@link getEngine} first to decide whether to skip.
+ * Creates a stack with an inline program against a fresh `file://` backend in a temp dir.
+ * Throws if no engine is available; gate the suite with {@link suiteGate} to skip instead.
  */
 export async function createTestStack(opts: TestStackOptions): Promise<TestStack> {
   const engine = await requireEngine();
-  const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "osk-e2e-"));
-  const backendDir = path.join(tempDir, "backend");
-  const workspaceDir = path.join(tempDir, "workspace");
-  const pulumiHome = path.join(tempDir, "pulumi-home");
-
-  const cleanup = async (): Promise<void> => {
-    if (process.env["PULUMI_OSK_KEEP_E2E"] === "1") {
-      process.stderr.write(`[e2e] keeping ${tempDir}\n`);
-      return;
-    }
-    await fs.rm(tempDir, { recursive: true, force: true });
-  };
-
+  const tmp = await makeTempDir("osk-e2e-");
   try {
-    await Promise.all([backendDir, workspaceDir, pulumiHome].map((d) => fs.mkdir(d)));
-    const mainDir = path.resolve(
-      opts.workDir ?? (await createConsumerDir(path.join(tempDir, "consumer"))),
-    );
-    const env: Record<string, string> = {
-      PULUMI_BACKEND_URL: `file://${backendDir}`,
-      PULUMI_CONFIG_PASSPHRASE: TEST_PASSPHRASE,
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_HOME: pulumiHome,
-      PATH: `${engine.binDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
-      ...opts.envVars,
-    };
-    const stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: opts.stackName ?? "e2e", projectName: opts.projectName, program: opts.program },
-      {
-        workDir: workspaceDir,
-        pulumiHome,
-        pulumiCommand: engine.command,
-        envVars: env,
-        projectSettings: { name: opts.projectName, runtime: "nodejs", main: mainDir },
-      },
-    );
-    if (opts.config && Object.keys(opts.config).length > 0) {
-      await stack.setAllConfig(opts.config);
-    }
-    return { stack, backendDir, workDir: mainDir, workspaceDir, env, cleanup };
+    const mainDir = path.resolve(opts.workDir ?? (await createConsumerDir(path.join(tmp.dir, "consumer"))));
+    const local = await openLocalStack({
+      engine,
+      stateDir: tmp.dir,
+      projectName: opts.projectName,
+      stackName: opts.stackName ?? "e2e",
+      program: opts.program,
+      mainDir,
+      passphrase: TEST_PASSPHRASE,
+      envVars: opts.envVars,
+    });
+    if (opts.config && Object.keys(opts.config).length > 0) await local.stack.setAllConfig(opts.config);
+    return { stack: local.stack, backendDir: local.backendDir, workDir: mainDir, workspaceDir: local.workspaceDir, env: local.env, cleanup: tmp.cleanup };
   } catch (err) {
-    await cleanup();
+    await tmp.cleanup();
     throw err;
   }
 }
@@ -263,56 +129,21 @@ export async function createTestStack(opts: TestStackOptions): Promise<TestStack
  * appears there as `"plaintext"`: use it for structure, never for leak checks.)
  */
 export async function exportStackEncrypted(ts: TestStack): Promise<string> {
-  const engine = await requireEngine();
-  const args = ["stack", "export", "--stack", ts.stack.name, "--non-interactive"];
-  return new Promise((resolve, reject) => {
-    execFile(
-      engine.command.command,
-      args,
-      { cwd: ts.workspaceDir, env: { ...process.env, ...ts.env }, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`pulumi ${args.join(" ")} failed: ${err.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
-  });
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
+  return exportEncrypted(await requireEngine(), ts);
 }
 
 /**
- * Raw text of every file under `<backendDir>/.pulumi/stacks` (current
- * checkpoint and `.bak` copies), keyed by path relative to `backendDir`.
+ * Raw text of every file under `<backendDir>/.pulumi/stacks` (current checkpoint and `.bak`
+ * copies), keyed by path relative to `backendDir`.
  */
-export async function readStateFiles(
-  backendDir: string,
-  subdir: string = path.join(".pulumi", "stacks"),
-): Promise<Record<string, string>> {
-  const files = await listFiles(path.join(backendDir, subdir));
-  const result: Record<string, string> = {};
-  for (const f of files) result[path.relative(backendDir, f)] = await fs.readFile(f, "utf8");
-  return result;
+export function readStateFiles(backendDir: string, subdir: string = path.join(".pulumi", "stacks")): Promise<Record<string, string>> {
+  return readFilesUnder(backendDir, subdir);
 }
 
 /**
- * All state text under `<backendDir>/.pulumi/stacks` concatenated (with a
- * `==> path <==` header per file), for plaintext-leak greps. Pass
- * `".pulumi"` as `subdir` to include history checkpoints and locks as well.
+ * All state text under `<backendDir>/.pulumi/stacks` concatenated (with a `==> path <==` header
+ * per file), for plaintext-leak greps. Pass `".pulumi"` as `subdir` to include history
+ * checkpoints and locks as well.
  */
 export async function readStateFile(backendDir: string, subdir?: string): Promise<string> {
   const files = await readStateFiles(backendDir, subdir);
@@ -332,11 +163,90 @@ export interface Collector {
 
 /** Captures streamed engine output for later assertions. */
 export function collect(opts: { echo?: boolean } = {}): Collector {
-  const echo = opts.echo ?? process.env["PULUMI_OSK_E2E_ECHO"] === "1";
+  const echo = opts.echo ?? echoRequested();
   let buf = "";
   const add = (chunk: string): void => {
     buf += chunk;
     if (echo) process.stderr.write(chunk);
   };
   return { onOutput: add, onError: add, text: () => buf, clear: () => void (buf = "") };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine gate (skips only outside CI; under CI=true getEngine rejects and beforeAll fails)
+
+type SkipContext = { skip: (note?: string) => never };
+
+export interface SuiteGate {
+  /** Resolves the engine; returns false when the suite must skip. */
+  ready(): Promise<boolean>;
+  /** In a test: skip (outside CI without an engine) or return the engine. */
+  need(ctx: SkipContext): Engine;
+  /** In a test: skip (outside CI without an engine) or return the stack. */
+  stack(ctx: SkipContext): TestStack;
+  set(ts: TestStack): void;
+  get current(): TestStack | undefined;
+}
+
+export function suiteGate(): SuiteGate {
+  let skipReason: string | undefined;
+  let engine: Engine | undefined;
+  let ts: TestStack | undefined;
+  const check = (ctx: SkipContext): void => {
+    if (skipReason !== undefined) ctx.skip(skipReason);
+  };
+  return {
+    async ready() {
+      const e = await getEngine();
+      if ("skip" in e) {
+        skipReason = e.skip;
+        return false;
+      }
+      engine = e;
+      return true;
+    },
+    need(ctx) {
+      check(ctx);
+      if (!engine) throw new Error("the engine was not resolved (call ready() in beforeAll)");
+      return engine;
+    },
+    stack(ctx) {
+      check(ctx);
+      if (!ts) throw new Error("stack was not created (see beforeAll)");
+      return ts;
+    },
+    set(value) {
+      ts = value;
+    },
+    get current() {
+      return ts;
+    },
+  };
+}
+
+export interface SuiteEngine {
+  /** The engine, or skips the test with the reason (getEngine never skips under CI=true). */
+  need(ctx: SkipContext): Engine;
+  /** This suite's temp dir (removed after the suite unless PULUMI_OSK_KEEP_E2E=1). */
+  readonly dir: string;
+}
+
+/** The gate for suites that run child processes: registers beforeAll/afterAll for dist/ built, the engine (or a skip reason), a temp dir. */
+export function useSuiteEngine(tempPrefix: string): SuiteEngine {
+  const gate = suiteGate();
+  let tmp: TempDir | undefined;
+  beforeAll(async () => {
+    await assertDistBuilt("dist/emulator/index.js");
+    await gate.ready();
+    tmp = await makeTempDir(tempPrefix);
+  });
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+  return {
+    need: (ctx) => gate.need(ctx),
+    get dir() {
+      return tmp!.dir;
+    },
+  };
 }

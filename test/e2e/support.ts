@@ -18,7 +18,9 @@ import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { expect } from "vitest";
 
 import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from "../../src/emulator";
-import { REPO_ROOT, getEngine, type TestStack } from "./harness";
+import { BLANK_CLOUD_ENV, REPO_ROOT } from "./harness";
+
+export { suiteGate, type SuiteGate } from "./harness";
 
 export type Lib = typeof import("../../src/index");
 
@@ -50,15 +52,8 @@ export async function startSuiteEmulator(options: EmulatorOptions = {}): Promise
   });
 }
 
-/** Every credential/URL variable the provider reads, blanked so the runner's env cannot leak in. */
-export const BLANK_PROVIDER_ENV: Record<string, string> = {
-  NSCALE_API_TOKEN: "",
-  NSCALE_SERVICE_TOKEN: "",
-  NSCALE_API_URL: "",
-  HOSTUP_API_KEY: "",
-  HOSTUP_API_URL: "",
-  NSCALE_S3_REGION: "",
-};
+/** The harness's one blank-environment list: no credential or URL of the runner's can leak in. */
+export const BLANK_PROVIDER_ENV: Readonly<Record<string, string>> = BLANK_CLOUD_ENV;
 
 /** Fast, bounded polling for every stack. */
 export const TIMING_ENV: Record<string, string> = {
@@ -209,44 +204,6 @@ export async function expectFailure(op: Promise<unknown>): Promise<string> {
   }
   expect(failed, "the operation was expected to fail").toBe(true);
   return text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Skip handling (skips only outside CI; under CI=true getEngine throws and beforeAll fails)
-
-export interface SuiteGate {
-  /** Resolves the engine; returns false when the suite must skip. */
-  ready(): Promise<boolean>;
-  /** In a test: skip (outside CI without an engine) or return the stack. */
-  stack(ctx: { skip: (note?: string) => never }): TestStack;
-  set(ts: TestStack): void;
-  get current(): TestStack | undefined;
-}
-
-export function suiteGate(): SuiteGate {
-  let skipReason: string | undefined;
-  let ts: TestStack | undefined;
-  return {
-    async ready() {
-      const engine = await getEngine();
-      if ("skip" in engine) {
-        skipReason = engine.skip;
-        return false;
-      }
-      return true;
-    },
-    stack(ctx) {
-      if (skipReason !== undefined) ctx.skip(skipReason);
-      if (!ts) throw new Error("stack was not created (see beforeAll)");
-      return ts;
-    },
-    set(value) {
-      ts = value;
-    },
-    get current() {
-      return ts;
-    },
-  };
 }
 
 /** Asserts that no state text contains any of `needles`, naming the first that does. */

@@ -17,13 +17,12 @@
  *    place (a credential override) and destroys it all (keys and buckets gone from the emulator).
  */
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
-import { REPO_ROOT, createConsumerDir, createTestStack, exportStackEncrypted, type TestStack } from "./harness";
+import { REPO_ROOT, createConsumerDir, createTestStack, exportStackEncrypted, makeTempDir, type TempDir, type TestStack } from "./harness";
 import {
   FIXTURE_CLOUDS,
   FIXTURE_PASSPHRASE,
@@ -53,7 +52,7 @@ const lib = loadLib();
 const gate = suiteGate();
 let emu: Emulator;
 let baseline: { nscale: string[]; hostup: string[] };
-let tempRoot: string | undefined;
+let tempRoot: TempDir | undefined;
 let consumerDir: string;
 let nextPackageDir: string;
 let markerFile: string;
@@ -122,10 +121,10 @@ describe("upgrade safety: old state runs the installed implementation", () => {
     emu = await startSuiteEmulator();
     baseline = { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
     if (!(await gate.ready())) return;
-    tempRoot = await fs.mkdtemp(path.join(os.tmpdir(), "osk-e2e-upgrade-"));
-    consumerDir = await createConsumerDir(path.join(tempRoot, "consumer"));
-    nextPackageDir = path.join(tempRoot, "pkg-next");
-    markerFile = path.join(tempRoot, "marker.log");
+    tempRoot = await makeTempDir("osk-e2e-upgrade-");
+    consumerDir = await createConsumerDir(path.join(tempRoot.dir, "consumer"));
+    nextPackageDir = path.join(tempRoot.dir, "pkg-next");
+    markerFile = path.join(tempRoot.dir, "marker.log");
     await makeNextPackage(nextPackageDir);
     gate.set(
       await createTestStack({
@@ -139,7 +138,7 @@ describe("upgrade safety: old state runs the installed implementation", () => {
 
   afterAll(async () => {
     await gate.current?.cleanup();
-    if (tempRoot && process.env["PULUMI_OSK_KEEP_E2E"] !== "1") await fs.rm(tempRoot, { recursive: true, force: true });
+    await tempRoot?.cleanup();
     await emu?.close();
   });
 
