@@ -7,6 +7,8 @@
  * Clouds declare their setting names (see `CloudSettings`); clients receive resolved values.
  */
 import { ConfigurationError } from "./errors";
+import { defaultRetryPolicy } from "./http/retry";
+import { defaultTimeouts, type HttpTimeouts } from "./http/timeouts";
 
 export interface ConfigSource {
   get(key: string): string | undefined;
@@ -160,12 +162,6 @@ export function missingCredentialMessage(s: CloudSettings): string {
 // ---------------------------------------------------------------------------------------------
 // HTTP and timing (shared by every cloud)
 
-export interface HttpTimeouts {
-  connectMs: number;
-  headersMs: number;
-  bodyMs: number;
-}
-
 export interface HttpSettings {
   timeouts: HttpTimeouts;
   /** Total time all retries of one request may take. */
@@ -179,7 +175,7 @@ const HTTP_KNOBS = {
   retryBudgetMs: { env: ["OSK_HTTP_RETRY_BUDGET_MS"], parse: positiveNumber },
 } satisfies Record<string, Knob<number>>;
 
-export const HTTP_DEFAULTS: HttpSettings = { timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 }, retryBudgetMs: 90_000 };
+export const HTTP_DEFAULTS: HttpSettings = { timeouts: defaultTimeouts, retryBudgetMs: defaultRetryPolicy.totalBudgetMs };
 
 export function resolveHttp(sources: Sources): HttpSettings {
   const d = HTTP_DEFAULTS;

@@ -8,7 +8,7 @@ import type { z } from "zod";
 
 /** Inputs and state are zod objects: their shapes are what the resource declares and marks secret. */
 export type ObjectSchema = z.ZodObject<z.ZodRawShape, z.core.$ZodObjectConfig>;
-import type { CloudSettings, Resolved } from "../settings";
+import type { CloudSettings, HttpSettings, Resolved } from "../settings";
 import type { BucketState } from "../model/bucket";
 
 /**
@@ -40,10 +40,15 @@ export interface KeyLifecycle<I, S> {
 }
 
 /** `connect` resolves the cloud's API settings; buckets made through S3 never call it. */
+export interface BucketContext {
+  http: HttpSettings;
+  connect(): OperationContext;
+}
+
 export interface BucketOps {
-  create(b: BucketState, connect: () => OperationContext): Promise<void>;
-  exists(b: BucketState, connect: () => OperationContext): Promise<boolean>;
-  delete(b: BucketState, connect: () => OperationContext): Promise<void>;
+  create(b: BucketState, ctx: BucketContext): Promise<void>;
+  exists(b: BucketState, ctx: BucketContext): Promise<boolean>;
+  delete(b: BucketState, ctx: BucketContext): Promise<void>;
 }
 
 export interface CloudDefinition<I extends ObjectSchema, S extends ObjectSchema> {

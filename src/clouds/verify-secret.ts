@@ -1,17 +1,23 @@
 import { LifecycleError, ProviderApiError } from "../errors";
 import { probeKey } from "../s3/client";
+import type { HttpSettings } from "../settings";
 
 /**
  * Does this secret sign requests for this key? A signed S3 ListBuckets decides. Used before a
  * user-supplied secret (adoption, import) is recorded: state must never hold a secret that fails.
  */
-export async function verifyKeySecret(key: { s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }, what: string, consequence: string): Promise<void> {
+export async function verifyKeySecret(
+  key: { s3Endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; http?: HttpSettings },
+  what: string,
+  consequence: string,
+): Promise<void> {
   if (!key.s3Endpoint) throw new LifecycleError(`${what} cannot be verified: the provider reported no S3 endpoint for this key. ${consequence}`);
   try {
     const outcome = await probeKey({
       endpoint: key.s3Endpoint,
       region: key.region,
       credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      http: key.http,
     });
     if (outcome === "exists") return;
     throw new LifecycleError(`${what} cannot be used: S3 does not know access key ${key.accessKeyId} (InvalidAccessKeyId). ${consequence}`);

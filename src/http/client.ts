@@ -9,15 +9,13 @@ import type { z } from "zod";
 import { ProviderApiError, type ApiErrorDetails } from "../errors";
 import { USER_AGENT } from "../version";
 import { sharedDispatcher } from "./dispatcher";
-import { effectiveRetryPolicy, effectiveTimeouts } from "./env-settings";
 import { hostPacer, type HostPacer } from "./pacing";
-import { RETRYABLE_METHODS, type RetryObserver, type RetryPolicy } from "./retry";
-import type { HttpTimeouts } from "./timeouts";
+import { defaultRetryPolicy, RETRYABLE_METHODS, type RetryObserver, type RetryPolicy } from "./retry";
+import { defaultTimeouts, type HttpTimeouts } from "./timeouts";
 import { firstHeader, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
 
 // The module's former exports, kept so existing imports of "http/client" keep working.
 export { defaultTimeouts, type HttpTimeouts } from "./timeouts";
-export { effectiveRetryPolicy, effectiveTimeouts } from "./env-settings";
 export { sharedDispatcher, createDispatcher } from "./dispatcher";
 
 /** What a caller may want to say about a request that got no response. */
@@ -50,9 +48,9 @@ export interface HttpClientOptions {
    * set; return undefined for the generic one.
    */
   describeTransportError?: (info: TransportErrorInfo) => string | undefined;
-  /** Overrides of the retry policy; the rest comes from `effectiveRetryPolicy()`. */
+  /** Overrides of the retry policy; the rest are the defaults (settings are resolved by the caller). */
   retry?: Partial<RetryPolicy>;
-  /** Overrides of the timeouts; the rest comes from `effectiveTimeouts()`. */
+  /** Overrides of the timeouts; the rest are the defaults. */
   timeouts?: Partial<HttpTimeouts>;
   observer?: RetryObserver;
   /** Tests may inject a dispatcher; otherwise the shared one for this policy and timeouts is used. */
@@ -109,8 +107,8 @@ export class HttpClient {
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
-    this.policy = effectiveRetryPolicy(options.retry);
-    const timeouts = effectiveTimeouts(options.timeouts);
+    this.policy = { ...defaultRetryPolicy, ...options.retry };
+    const timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.dispatcher = options.dispatcher ?? sharedDispatcher(this.policy, timeouts, options.observer);
     this.pacer = options.pacer ?? hostPacer;
   }

@@ -5,7 +5,8 @@
  * API calls and signed S3 requests alike, is paced and retried by the same rules.
  */
 import { Agent, interceptors, type Dispatcher } from "undici";
-import { effectiveRetryPolicy, effectiveTimeouts } from "./env-settings";
+import { defaultRetryPolicy } from "./retry";
+import { defaultTimeouts } from "./timeouts";
 import { hostPacer, hostPacing, type HostPacer } from "./pacing";
 import { createRetryDecider, maxRetriesFor429, RETRYABLE_ERROR_CODES, RETRYABLE_METHODS, RETRYABLE_STATUS, type RetryObserver, type RetryPolicy } from "./retry";
 import type { HttpTimeouts } from "./timeouts";
@@ -39,10 +40,9 @@ const agents = new Map<string, Dispatcher>();
 /**
  * The process-wide retrying, pacing dispatcher for a policy and timeouts (one Agent per distinct
  * pair; all share the process-wide `hostPacer`). With an observer, a fresh uncached one.
- * The defaults still come from the OSK_HTTP_* variables (env-settings.ts); pass values explicitly
- * to avoid that.
+ * Callers pass resolved settings (src/settings.ts); the defaults are the library's own.
  */
-export function sharedDispatcher(policy: RetryPolicy = effectiveRetryPolicy(), timeouts: HttpTimeouts = effectiveTimeouts(), observer?: RetryObserver): Dispatcher {
+export function sharedDispatcher(policy: RetryPolicy = defaultRetryPolicy, timeouts: HttpTimeouts = defaultTimeouts, observer?: RetryObserver): Dispatcher {
   if (observer) return createDispatcher(policy, timeouts, observer);
   const key = JSON.stringify([policy, timeouts]);
   const existing = agents.get(key);

@@ -9,7 +9,7 @@ import { LifecycleError } from "../errors";
 import { BUCKET_IN_PLACE, BUCKET_REPLACES, BucketInputs, BucketState } from "../model/bucket";
 import { compact } from "../model/fields";
 import { S3Client } from "../s3/client";
-import type { Sources } from "../settings";
+import { resolveHttp, type Sources } from "../settings";
 import { UNKNOWN, userInputs } from "./abi";
 import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutcome } from "./check";
 import { generateName, reusableGeneratedName } from "./names";
@@ -54,7 +54,7 @@ async function ops(b: BucketState, sources: Sources) {
   const mod = moduleOf(b);
   const buckets = await mod.buckets();
   // Buckets made through S3 need no API credential: it is resolved only if the cloud's ops ask.
-  return { buckets, ctx: () => contextFor(mod, { credential: b.apiKey, apiUrl: b.apiUrl }, sources) };
+  return { buckets, ctx: { http: resolveHttp(sources), connect: () => contextFor(mod, { credential: b.apiKey, apiUrl: b.apiUrl }, sources) } };
 }
 
 export async function createBucket(inputs: Record<string, unknown>, sources: Sources): Promise<{ id: string; outs: BucketState }> {
@@ -75,12 +75,12 @@ export async function readBucket(id: string, props: Record<string, unknown>, sou
  * checking the new credentials here proves the new key works while the old one still exists; if it
  * does not, the update fails and `up` stops before the old key is deleted.
  */
-export async function updateBucket(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<BucketState> {
+export async function updateBucket(olds: Record<string, unknown>, news: Record<string, unknown>, sources: Sources): Promise<BucketState> {
   const previous = BucketState.parse(olds);
   // Only the new inputs: one the user removed (forceDestroy, an apiKey override) must not linger.
   const next = BucketState.parse(compact({ ...news, createdAt: previous.createdAt }));
   if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
-    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? FALLBACK_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey } });
+    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? FALLBACK_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
     if (!(await s3.headBucket(next.bucketName))) {
       throw new LifecycleError(`Bucket ${next.bucketName} is not visible with access key ${next.accessKeyId}; the old key was kept.`);
     }

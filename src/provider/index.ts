@@ -120,7 +120,7 @@ export const bucket = {
     });
   },
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
-    return guarded([olds, news], async () => ({ outs: await updateBucket(userInputs(olds), userInputs(news)) }));
+    return guarded([olds, news], async () => ({ outs: await updateBucket(userInputs(olds), userInputs(news), sources()) }));
   },
   async delete(id: string, props: Record<string, unknown>): Promise<void> {
     await guarded([props], async () => deleteBucket(id, userInputs(props), sources()));

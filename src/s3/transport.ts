@@ -6,7 +6,10 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { request } from "undici";
 import { ProviderApiError } from "../errors";
-import { sharedDispatcher } from "../http/client";
+import type { Dispatcher } from "undici";
+import { sharedDispatcher } from "../http/dispatcher";
+import { retryPolicyWithBudget } from "../http/retry";
+import type { HttpTimeouts } from "../http/timeouts";
 import { USER_AGENT } from "../version";
 import { ErrorDocument } from "./schemas";
 import { parseXml } from "./xml";
@@ -20,6 +23,8 @@ export interface S3ClientOptions {
   endpoint: string;
   region: string;
   credentials: S3Credentials;
+  /** Resolved HTTP settings (timeouts, retry budget); the library's defaults when omitted. */
+  http?: { timeouts: HttpTimeouts; retryBudgetMs: number };
 }
 
 export interface S3Response {
@@ -56,10 +61,13 @@ export function objectPath(bucket: string, key: string): string {
 
 export class S3Transport {
   private readonly signer: SignatureV4;
+  private readonly dispatcher: Dispatcher;
   readonly endpoint: URL;
 
   constructor(options: S3ClientOptions) {
     this.endpoint = new URL(options.endpoint);
+    // The same retrying, pacing pool as the API clients: S3 throttles with 503 SlowDown and 429.
+    this.dispatcher = options.http ? sharedDispatcher(retryPolicyWithBudget(options.http.retryBudgetMs), options.http.timeouts) : sharedDispatcher();
     this.signer = new SignatureV4({
       credentials: options.credentials,
       region: options.region,
@@ -96,7 +104,7 @@ export class S3Transport {
     try {
       // The same retrying pool as the API clients: idempotent methods retried on 429/502/503/504 and
       // resets (S3 throttles with 503 SlowDown); timeouts from OSK_HTTP_*_TIMEOUT_MS.
-      res = await request(url, { method: method as "GET", headers, body, dispatcher: sharedDispatcher() });
+      res = await request(url, { method: method as "GET", headers, body, dispatcher: this.dispatcher });
     } catch (err) {
       const e = err as Error & { code?: string };
       throw new ProviderApiError({

@@ -63,6 +63,21 @@ const invalid: Case[] = [
   ["adopt without keyId", { ...nscale, adopt: {} }, "adopt.keyId", /is required \(a string\)/],
   ["adopt unknown field", { ...hostup, adopt: { keyId: "AK", secret: "s" } }, "adopt.secret", /unknown field\(s\) `secret`; allowed: keyId, secretAccessKey/],
   ["adopt wrong type", { ...hostup, adopt: "AK" }, "adopt (secret)", /must be an object/],
+  // Issue 10: URLs wherever they come from, credential hygiene, adoption formats, cross-field rules.
+  ["apiUrl with a space in the host", { ...nscale, apiUrl: "https://exa mple.com" }, "apiUrl", /not a valid URL/],
+  ["apiUrl with an impossible port", { ...hostup, apiUrl: "http://127.0.0.1:99999" }, "apiUrl", /not a valid URL/],
+  ["apiUrl plain http to a remote host", { ...nscale, apiUrl: "http://storage.example.com" }, "apiUrl", /plain http .* clear text.*OSK_ALLOW_INSECURE_HTTP/],
+  ["apiUrl with credentials in it", { ...hostup, apiUrl: "https://user:pw@api.example.com" }, "apiUrl", /user name or password/],
+  ["apiToken with a line break inside", { ...nscale, apiToken: "abc\ndef" }, "apiToken (secret)", /control characters/],
+  ["apiKey only whitespace", { ...hostup, apiKey: " \n" }, "apiKey (secret)", /must not be empty/],
+  ["adopt.keyId '.' (Nscale)", { ...nscale, adopt: { keyId: "." } }, "adopt.keyId", /lowercase letters, digits and hyphens/],
+  ["adopt.keyId '..' (HostUp)", { ...hostup, adopt: { keyId: "..", secretAccessKey: "s" } }, "adopt.keyId", /S3 access key ID/],
+  ["adopt.keyId with a slash (HostUp)", { ...hostup, adopt: { keyId: "AK/../x", secretAccessKey: "s" } }, "adopt.keyId", /S3 access key ID/],
+  ["HostUp adopt without a secret", { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY" } }, "adopt.secretAccessKey", /required for HostUp.*cannot read or list keys/],
+  ["adopt with rotateAfter (Nscale)", { ...nscale, adopt: { keyId: "a64f9269" }, rotateAfter: "90d" }, "rotateAfter", /cannot be combined with `adopt`/],
+  ["adopt with rotateAfter (HostUp)", { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY", secretAccessKey: "s" }, rotateAfter: "1d" }, "rotateAfter", /never replaced/],
+  ["Nscale name with rotationTrigger", { ...nscale, name: "fixed", rotationTrigger: "2026-12" }, "name", /409.*Omit `name`/],
+  ["Nscale name with rotateAfter", { ...nscale, name: "fixed", rotateAfter: "30d" }, "name", /cannot be combined with rotationTrigger or rotateAfter/],
 ];
 
 describe("check rejects invalid inputs with the property named", () => {

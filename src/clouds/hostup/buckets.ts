@@ -4,15 +4,15 @@ import { LifecycleError } from "../../errors";
 import { hostupClient } from "./lifecycle";
 
 export const hostupBuckets: BucketOps = {
-  async create(b, connect) {
-    await hostupClient(connect()).createBucket(b.bucketName);
+  async create(b, ctx) {
+    await hostupClient(ctx.connect()).createBucket(b.bucketName);
   },
-  async exists(b, connect) {
-    return (await hostupClient(connect()).getBucket(b.bucketName)) !== undefined;
+  async exists(b, ctx) {
+    return (await hostupClient(ctx.connect()).getBucket(b.bucketName)) !== undefined;
   },
-  async delete(b, connect) {
+  async delete(b, ctx) {
     // HostUp's bucket delete is recursive; honour forceDestroy=false by refusing non-empty buckets.
-    const api = hostupClient(connect());
+    const api = hostupClient(ctx.connect());
     const bucket = await api.getBucket(b.bucketName);
     if (!bucket) return;
     if (bucket.numObjects > 0 && !b.forceDestroy) {

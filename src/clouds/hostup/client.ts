@@ -4,7 +4,7 @@
 import { HttpClient, headerValue, type RawResponse } from "../../http/client";
 import type { HttpSettings } from "../../settings";
 import { foreignSummary } from "../foreign-body";
-import type { RetryObserver, RetryPolicy } from "../../http/retry";
+import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
 import {
   BucketListResponse,
   BucketResponse,
@@ -83,7 +83,7 @@ export class HostUpClient {
       authHeaders: { "x-api-key": options.apiKey },
       describeError: describe(options.hints),
       ...(options.http ? { timeouts: options.http.timeouts } : {}),
-      retry: { ...(options.http ? { totalBudgetMs: options.http.retryBudgetMs } : {}), ...options.retry },
+      retry: { ...(options.http ? retryPolicyWithBudget(options.http.retryBudgetMs) : {}), ...options.retry },
       observer: options.observer,
     });
   }

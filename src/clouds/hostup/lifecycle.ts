@@ -5,6 +5,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { LifecycleError, ProviderApiError } from "../../errors";
+import { defaultRetryPolicy } from "../../http/retry";
+import { backoffCeilingMs } from "../../http/wait";
 import { compact } from "../../model/fields";
 import { probeKey } from "../../s3/client";
 import { ReadCache } from "../cache";
@@ -86,7 +88,7 @@ async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id
       adopted: true,
       adopt: given,
     });
-    await verifyKeySecret({ ...state, region: svc.region }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+    await verifyKeySecret({ ...state, region: svc.region, http: ctx.connection.http }, "adopt.secretAccessKey", "Nothing was recorded in state.");
     return { id: state.keyId, state };
   }
 
@@ -120,7 +122,7 @@ async function createOnce(api: HostUpClient, label: string, ctx: OperationContex
       return await api.createKey(label);
     } catch (err) {
       if (!(err instanceof ProviderApiError) || !hostupAnswers.isOutcomeUnknown(err)) throw err;
-      const wait = Math.max(err.retryAfterMs ?? 0, 250 * 2 ** attempt);
+      const wait = Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1));
       const ownRateLimit = err.status === 429 && err.ownAnswer === true;
       if (!ownRateLimit || attempt >= MAX_CREATE_ATTEMPTS || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
       await sleep(wait);
@@ -140,6 +142,7 @@ async function read(_id: string, state: HostUpState, ctx: OperationContext): Pro
     endpoint: state.s3Endpoint,
     region: state.region ?? HOSTUP_DEFAULT_REGION,
     credentials: { accessKeyId: state.accessKeyId, secretAccessKey: state.secretAccessKey },
+    http: ctx.connection.http,
   });
   if (outcome === "exists") return state;
   await parentConfirms(hostupClient(ctx), ctx);
@@ -152,7 +155,7 @@ async function update(_id: string, olds: HostUpState, news: HostUpInputs, ctx: O
   let state: HostUpState = compact({ ...olds, apiKey: news.apiKey, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
   if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
     state = { ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey };
-    await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION }, "adopt.secretAccessKey", "State was left as it was.");
+    await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
   }
   return state;
 }

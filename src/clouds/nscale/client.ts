@@ -4,7 +4,7 @@
  * values (URL, token, HTTP settings, hints), never setting names.
  */
 import { HttpClient, type RawResponse } from "../../http/client";
-import type { RetryObserver, RetryPolicy } from "../../http/retry";
+import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
 import type { HttpSettings } from "../../settings";
 import { foreignSummary } from "../foreign-body";
 import { AccessKeyCreateResponse, AccessKeyList, AccessKeyRead, EndpointRead, ErrorBody, type AccessKeyCreateRequest } from "./schemas";
@@ -62,7 +62,7 @@ export class NscaleClient {
       authHeaders: { authorization: `Bearer ${options.token}` },
       describeError: describe(options.hints),
       ...(options.http ? { timeouts: options.http.timeouts } : {}),
-      retry: { ...(options.http ? { totalBudgetMs: options.http.retryBudgetMs } : {}), ...options.retry },
+      retry: { ...(options.http ? retryPolicyWithBudget(options.http.retryBudgetMs) : {}), ...options.retry },
       observer: options.observer,
     });
   }

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { defaultRetryPolicy } from "../../http/retry";
+import { backoffCeilingMs } from "../../http/wait";
 import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
 import { compact } from "../../model/fields";
 import { pollUntil } from "../../poll";
@@ -163,7 +165,7 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
       });
     } catch (err) {
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
-      const wait = err.status === 429 ? Math.max(err.retryAfterMs ?? 0, 250 * 2 ** attempt) : undefined;
+      const wait = err.status === 429 ? Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1)) : undefined;
       const retry = wait !== undefined && attempt < MAX_CREATE_ATTEMPTS && Date.now() + wait < budgetEnds;
       const verdict = await reconcile(api, inputs, name, marker, err, ctx, retry ? 0 : ctx.timing.reconcileGraceMs);
       // Retried only when nothing of this attempt is left: absent, or found and deleted again.
@@ -259,7 +261,7 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
     adopt: given,
   });
   if (state.secretAccessKey) {
-    await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+    await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK, http: ctx.connection.http }, "adopt.secretAccessKey", "Nothing was recorded in state.");
   }
   return { id: state.keyId, state };
 }
@@ -292,7 +294,7 @@ async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: Op
     // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
     state = compact({ ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" });
     if (state.secretAccessKey) {
-      await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK }, "adopt.secretAccessKey", "State was left as it was.");
+      await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
     }
   }
   if (state.provisioningStatus === "provisioned" && state.s3Endpoint) return state;

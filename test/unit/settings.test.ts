@@ -1,0 +1,100 @@
+/**
+ * The settings module: every knob validated the same way. A malformed value is a
+ * ConfigurationError naming where it came from; a blank one is unset; valid ones apply.
+ */
+import { describe, expect, it } from "vitest";
+import { nscaleSettings } from "../../src/clouds/nscale/model";
+import { hostupSettings } from "../../src/clouds/hostup/model";
+import { ConfigurationError } from "../../src/errors";
+import { HTTP_DEFAULTS, resolve, resolveApiUrl, resolveCredential, resolveHttp, resolveTiming } from "../../src/settings";
+
+const VARS = ["OSK_HTTP_CONNECT_TIMEOUT_MS", "OSK_HTTP_HEADERS_TIMEOUT_MS", "OSK_HTTP_BODY_TIMEOUT_MS", "OSK_HTTP_RETRY_BUDGET_MS"];
+const MALFORMED = ["abc", "10ms", "-5", "0", "Infinity", "NaN", "1,000"];
+const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
+
+function thrown(run: () => unknown): Error {
+  try {
+    run();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected an error");
+}
+
+describe("HTTP settings (OSK_HTTP_*)", () => {
+  it("defaults when unset or blank", () => {
+    expect(resolveHttp({ env: {} })).toEqual(HTTP_DEFAULTS);
+    expect(resolveHttp({ env: { OSK_HTTP_CONNECT_TIMEOUT_MS: "  ", OSK_HTTP_RETRY_BUDGET_MS: "" } })).toEqual(HTTP_DEFAULTS);
+  });
+
+  it("reads every variable", () => {
+    const env = { OSK_HTTP_CONNECT_TIMEOUT_MS: "1000", OSK_HTTP_HEADERS_TIMEOUT_MS: " 2000 ", OSK_HTTP_BODY_TIMEOUT_MS: "3000", OSK_HTTP_RETRY_BUDGET_MS: "1500" };
+    expect(resolveHttp({ env })).toEqual({ timeouts: { connectMs: 1000, headersMs: 2000, bodyMs: 3000 }, retryBudgetMs: 1500 });
+  });
+
+  const rows = VARS.flatMap((name) => MALFORMED.map((value) => [name, value] as const));
+  it.each(rows)("%s=%j is an error naming the variable", (name, value) => {
+    const err = thrown(() => resolveHttp({ env: { [name]: value } }));
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err.message).toContain(name);
+    expect(err.message).toMatch(/positive number/);
+  });
+});
+
+describe("timing settings", () => {
+  it("stack config wins over the environment, and a malformed config value names the config key", () => {
+    expect(resolveTiming({ config: config({ "nscale:pollIntervalMs": "50" }), env: { NSCALE_POLL_INTERVAL_MS: "70" } }).pollIntervalMs).toBe(50);
+    expect(thrown(() => resolveTiming({ config: config({ "nscale:reconcileGraceSeconds": "soon" }), env: {} })).message).toMatch(/stack config `nscale:reconcileGraceSeconds` must be a positive number/);
+  });
+});
+
+describe("API URLs, wherever they are set", () => {
+  type Row = [string, { argument?: string; config?: string; env?: string; insecure?: string }, RegExp | string];
+  const rows: Row[] = [
+    ["an https URL from the argument", { argument: "https://api.example.com/base/" }, "https://api.example.com/base"],
+    ["HTTPS in capitals", { argument: "HTTPS://API.example.com" }, "https://api.example.com"],
+    ["plain http to loopback", { env: "http://127.0.0.1:8080" }, "http://127.0.0.1:8080"],
+    ["plain http to localhost", { config: "http://localhost:9000/api" }, "http://localhost:9000/api"],
+    ["plain http to a remote host with the opt-in", { env: "http://proxy.internal", insecure: "true" }, "http://proxy.internal"],
+    ["a space in the host (argument)", { argument: "https://exa mple.com" }, /the resource argument `apiUrl` is not a valid URL/],
+    ["an impossible port (config)", { config: "http://127.0.0.1:99999" }, /stack config `nscale:apiUrl` is not a valid URL/],
+    ["not a URL (env)", { env: "storage.example.com" }, /the environment variable NSCALE_API_URL is not a valid URL/],
+    ["ftp (env)", { env: "ftp://files.example.com" }, /must be an absolute http\(s\) URL, got the scheme "ftp"/],
+    ["plain http to a remote host", { config: "http://storage.example.com" }, /plain http to storage.example.com.*OSK_ALLOW_INSECURE_HTTP=true/],
+    ["user info in the URL", { argument: "https://u:p@api.example.com" }, /user name or password/],
+    ["a malformed opt-in", { env: "http://proxy.internal", insecure: "maybe" }, /OSK_ALLOW_INSECURE_HTTP must be true or false/],
+  ];
+  it.each(rows)("%s", (_t, where, expected) => {
+    const sources = {
+      config: config(where.config ? { "nscale:apiUrl": where.config } : {}),
+      env: { ...(where.env ? { NSCALE_API_URL: where.env } : {}), ...(where.insecure ? { OSK_ALLOW_INSECURE_HTTP: where.insecure } : {}) },
+    };
+    const run = () => resolveApiUrl(nscaleSettings, { apiUrl: where.argument }, sources);
+    if (typeof expected === "string") expect(run()).toBe(expected);
+    else expect(thrown(run).message).toMatch(expected);
+  });
+
+  it("the default applies when nothing is set", () => {
+    expect(resolveApiUrl(hostupSettings, {}, { env: {} })).toBe("https://cloud.hostup.se/api");
+  });
+});
+
+describe("credentials", () => {
+  it("are trimmed (a trailing newline from a file or mounted secret)", () => {
+    expect(resolveCredential(nscaleSettings, {}, { env: { NSCALE_SERVICE_TOKEN: "tok-123\n" } })).toBe("tok-123");
+  });
+
+  it.each([
+    ["a line break inside", "tok\n123"],
+    ["a tab inside", "tok\t123"],
+    ["a NUL", "tok\u0000"],
+  ])("with %s are refused, naming the setting but not the value", (_t, value) => {
+    const err = thrown(() => resolveCredential(hostupSettings, {}, { config: config({ "hostup:apiKey": value }), env: {} }));
+    expect(err.message).toMatch(/stack config `hostup:apiKey` contains control characters/);
+    expect(err.message).not.toContain(value.trim());
+  });
+
+  it("missing: names every way to set it", () => {
+    expect(thrown(() => resolve(nscaleSettings, {}, { env: {} })).message).toMatch(/apiToken.*nscale:apiToken.*NSCALE_API_TOKEN or NSCALE_SERVICE_TOKEN/);
+  });
+});
