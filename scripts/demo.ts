@@ -8,7 +8,6 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 
 import type { OutputMap } from "@pulumi/pulumi/automation";
 
@@ -16,8 +15,8 @@ import { demoProgram } from "../demo/program";
 import { REPO_ROOT } from "./lib/local-stack";
 import {
   destroyAndRemove,
-  keepFromEnv,
   mask,
+  parseAppArgs,
   projectNameOf,
   runStackApp,
   s3RoundTrip,
@@ -59,31 +58,13 @@ interface Options extends AppOptions {
 }
 
 function parseOptions(argv: string[]): Options | "help" {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      keep: { type: "boolean", default: false },
-      destroy: { type: "boolean", default: false },
-      emulator: { type: "boolean", default: false },
-      stack: { type: "string", default: "demo" },
-      verbose: { type: "boolean", default: false },
-      "state-dir": { type: "string" },
-      json: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
+  const { help, app, values } = parseAppArgs(argv, {
+    defaultStack: "demo",
+    keepEnv: true,
+    extra: { destroy: { type: "boolean", default: false }, emulator: { type: "boolean", default: false } },
   });
-  if (values.help) return "help";
-  return {
-    keep: values.keep! || keepFromEnv(),
-    destroyOnly: values.destroy!,
-    emulator: values.emulator!,
-    stack: values.stack!,
-    verbose: values.verbose!,
-    stateDir: path.resolve(values["state-dir"] ?? path.join(REPO_ROOT, ".pulumi-local")),
-    json: values.json,
-  };
+  if (help) return "help";
+  return { ...app, destroyOnly: values.destroy === true, emulator: values.emulator === true };
 }
 
 interface Summary extends AppSummary {

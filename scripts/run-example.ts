@@ -15,7 +15,6 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 
 import type { ConfigMap, OutputMap } from "@pulumi/pulumi/automation";
 import type * as pulumi from "@pulumi/pulumi";
@@ -23,6 +22,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { REPO_ROOT, RUN_TS } from "./lib/local-stack";
 import {
   mask,
+  parseAppArgs,
   projectNameOf,
   runStackApp,
   s3RoundTrip,
@@ -65,38 +65,18 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`run-example: unknown example "${example}" (one of: ${EXAMPLES.join(", ")})\n`);
     return 2;
   }
-  let values;
+  let parsed: ReturnType<typeof parseAppArgs>;
   try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        real: { type: "boolean", default: false },
-        keep: { type: "boolean", default: false },
-        stack: { type: "string", default: "example" },
-        verbose: { type: "boolean", default: false },
-        "state-dir": { type: "string" },
-        json: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
+    parsed = parseAppArgs(rest, { defaultStack: "example", extra: { real: { type: "boolean", default: false } } });
   } catch (err) {
     process.stderr.write(`run-example: ${(err as Error).message}\n`);
     return 2;
   }
-  if (values.help) {
+  if (parsed.help) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  return runBucketApp(example, cloud, {
-    real: values.real!,
-    keep: values.keep!,
-    stack: values.stack!,
-    verbose: values.verbose!,
-    stateDir: path.resolve(values["state-dir"] ?? path.join(REPO_ROOT, ".pulumi-local")),
-    json: values.json,
-  });
+  return runBucketApp(example, cloud, { ...parsed.app, real: parsed.values.real === true });
 }
 
 function runPipeline(args: string[]): Promise<number> {

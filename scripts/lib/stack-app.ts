@@ -12,12 +12,13 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 
 import type { ConfigMap, EngineEvent, OutputMap, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { S3Client } from "pulumi-object-storage-keys";
 import { startEmulator, type Emulator } from "pulumi-object-storage-keys/emulator";
 
-import { ensureEngine, openLocalStack, plaintextInState, type Engine, type LocalStack, type LocalStackOptions } from "./local-stack";
+import { ensureEngine, openLocalStack, plaintextInState, REPO_ROOT, type Engine, type LocalStack, type LocalStackOptions } from "./local-stack";
 
 export type Cloud = "nscale" | "hostup";
 export const CLOUDS: readonly Cloud[] = ["nscale", "hostup"];
@@ -429,6 +430,42 @@ export async function runStackApp<S extends AppSummary>(app: StackApp<S>): Promi
     if (opts.json) await fs.writeFile(opts.json, `${JSON.stringify(summary, null, 2)}\n`);
     process.stdout.write(`\n${app.finalLine(summary)}\n`);
   }
+}
+
+/**
+ * The options every stack app takes (--keep, --stack, --verbose, --state-dir, --json, -h) plus
+ * `extra`; `keepEnv`: KEEP_STACK=1 also keeps the stack. Throws on an unknown option.
+ */
+export function parseAppArgs(
+  argv: string[],
+  o: { defaultStack: string; keepEnv?: boolean; extra?: Record<string, { type: "boolean" | "string"; default?: boolean | string }> },
+): { help: boolean; app: AppOptions; values: Record<string, string | boolean | undefined> } {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      keep: { type: "boolean", default: false },
+      stack: { type: "string", default: o.defaultStack },
+      verbose: { type: "boolean", default: false },
+      "state-dir": { type: "string" },
+      json: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      ...(o.extra as Record<string, { type: "boolean" } | { type: "string" }>),
+    },
+  });
+  const v = values as Record<string, string | boolean | undefined>;
+  return {
+    help: v.help === true,
+    values: v,
+    app: {
+      keep: v.keep === true || (o.keepEnv === true && keepFromEnv()),
+      stack: v.stack as string,
+      verbose: v.verbose === true,
+      stateDir: path.resolve((v["state-dir"] as string | undefined) ?? path.join(REPO_ROOT, ".pulumi-local")),
+      json: v.json as string | undefined,
+    },
+  };
 }
 
 /** `KEEP_STACK=1` (or true): keep the stack, like --keep. */
