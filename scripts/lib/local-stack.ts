@@ -279,20 +279,43 @@ export interface LocalStack {
   passphraseIsDefault: boolean;
 }
 
-export async function openLocalStack(o: LocalStackOptions): Promise<LocalStack> {
-  const backendDir = path.join(o.stateDir, "backend");
-  const pulumiHome = path.join(o.stateDir, "home");
-  const workspaceDir = path.join(o.stateDir, "workspaces", o.projectName);
-  await Promise.all([backendDir, pulumiHome, workspaceDir].map((d) => fs.mkdir(d, { recursive: true })));
-  const passphraseIsDefault = o.passphrase === undefined && !process.env["PULUMI_CONFIG_PASSPHRASE"] && !process.env["PULUMI_CONFIG_PASSPHRASE_FILE"];
-  const passphrase = o.passphrase ?? (passphraseIsDefault ? DEFAULT_PASSPHRASE : undefined);
+export interface LocalBackend {
+  /** State lives in `<backendDir>/.pulumi`. */
+  backendDir: string;
+  pulumiHome: string;
+  /** What any `pulumi` command needs to use it: backend URL, home, passphrase, no plugin downloads, no update check. */
+  env: Record<string, string>;
+  passphraseIsDefault: boolean;
+}
+
+/**
+ * A `file://` backend and a private PULUMI_HOME under `stateDir` (backend/, home/), made if
+ * missing, for the Automation API or the plain CLI. `passphrase`: the secrets passphrase; default
+ * PULUMI_CONFIG_PASSPHRASE(_FILE) when set, else {@link DEFAULT_PASSPHRASE}.
+ */
+export async function prepareLocalBackend(stateDir: string, passphrase?: string): Promise<LocalBackend> {
+  const backendDir = path.join(stateDir, "backend");
+  const pulumiHome = path.join(stateDir, "home");
+  await Promise.all([backendDir, pulumiHome].map((d) => fs.mkdir(d, { recursive: true })));
+  const passphraseIsDefault = passphrase === undefined && !process.env["PULUMI_CONFIG_PASSPHRASE"] && !process.env["PULUMI_CONFIG_PASSPHRASE_FILE"];
+  const chosen = passphrase ?? (passphraseIsDefault ? DEFAULT_PASSPHRASE : undefined);
   const env: Record<string, string> = {
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_HOME: pulumiHome,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    ...(chosen !== undefined ? { PULUMI_CONFIG_PASSPHRASE: chosen } : {}),
+  };
+  return { backendDir, pulumiHome, env, passphraseIsDefault };
+}
+
+export async function openLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const { backendDir, pulumiHome, env: backendEnv, passphraseIsDefault } = await prepareLocalBackend(o.stateDir, o.passphrase);
+  const workspaceDir = path.join(o.stateDir, "workspaces", o.projectName);
+  await fs.mkdir(workspaceDir, { recursive: true });
+  const env: Record<string, string> = {
+    ...backendEnv,
     PATH: `${o.engine.binDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
-    ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}),
     ...o.envVars,
   };
   const ws = await LocalWorkspace.create({

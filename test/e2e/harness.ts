@@ -40,6 +40,7 @@ export {
   getEngine,
   isCI,
   makeTempDir,
+  prepareLocalBackend,
   REPO_ROOT,
   requireEngine,
   RUN_TS,
@@ -47,6 +48,7 @@ export {
   runWithEngine,
   type Engine,
   type EngineOrSkip,
+  type LocalBackend,
   type RunResult,
   type TempDir,
 } from "../../scripts/lib/local-stack";
