@@ -71,7 +71,12 @@ export interface CloudDefinition<I extends ObjectSchema, S extends ObjectSchema>
    * Cross-field rules the schema cannot express, on the checked inputs and on what the user set
    * (before generated defaults); each failure names its property and the fix.
    */
-  crossCheck?: (inputs: z.output<I>, userSet: Record<string, unknown>) => Array<{ property: string; reason: string }>;
+  crossCheck?: (inputs: z.output<I>, userSet: Record<string, unknown>, olds: Record<string, unknown>) => Array<{ property: string; reason: string }>;
+  /**
+   * Inputs the API requires to differ between two live keys. A replacement is created while the old
+   * key still exists, so it cannot keep them; diff says so at preview instead of a conflict at `up`.
+   */
+  uniqueWhileBothExist?: readonly string[];
   answers: ApiAnswers;
   /** Loaded on first use, so programs that only declare resources never load HTTP code. */
   lifecycle: () => Promise<KeyLifecycle<z.output<I>, z.output<S>>>;
@@ -91,7 +96,8 @@ export interface CloudModule {
   readonly inPlace: readonly string[];
   readonly describedByServer: readonly string[];
   readonly answers: ApiAnswers;
-  crossCheck(inputs: Record<string, unknown>, userSet: Record<string, unknown>): Array<{ property: string; reason: string }>;
+  crossCheck(inputs: Record<string, unknown>, userSet: Record<string, unknown>, olds: Record<string, unknown>): Array<{ property: string; reason: string }>;
+  readonly uniqueWhileBothExist: readonly string[];
   create(inputs: Record<string, unknown>, ctx: OperationContext): Promise<{ id: string; state: Record<string, unknown> }>;
   read(id: string, state: Record<string, unknown>, ctx: OperationContext): Promise<Record<string, unknown> | undefined>;
   update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, ctx: OperationContext): Promise<Record<string, unknown>>;
@@ -115,10 +121,11 @@ export function defineCloud<I extends ObjectSchema, S extends ObjectSchema>(
     inPlace: def.inPlace,
     describedByServer: def.describedByServer,
     answers: def.answers,
-    crossCheck: (raw, userSet) => {
+    crossCheck: (raw, userSet, olds) => {
       const parsed = def.inputs.safeParse(raw);
-      return parsed.success && def.crossCheck ? def.crossCheck(parsed.data, userSet) : [];
+      return parsed.success && def.crossCheck ? def.crossCheck(parsed.data, userSet, olds) : [];
     },
+    uniqueWhileBothExist: def.uniqueWhileBothExist ?? [],
     create: async (raw, ctx) => (await def.lifecycle()).create(inputs(raw), ctx),
     read: async (id, raw, ctx) => (await def.lifecycle()).read(id, state(raw), ctx),
     update: async (id, olds, news, ctx) => (await def.lifecycle()).update(id, state(olds), inputs(news), ctx),

@@ -172,7 +172,7 @@ export function checkKey(olds: Record<string, unknown>, news: Record<string, unk
   if (!parsed.success) return { inputs: defaulted, failures: toFailures(parsed.error, `an ${mod.id} access key`, mod.inputs, input) };
   const failures = [
     ...commonCrossChecks(parsed.data),
-    ...mod.crossCheck(parsed.data, input),
+    ...mod.crossCheck(parsed.data, input, userInputs(olds)),
     ...settingsFailures(mod, { credential: parsed.data[mod.settings.credential.input], apiUrl: parsed.data.apiUrl }, sources),
   ];
   return { inputs: parsed.data, failures };

@@ -9,6 +9,7 @@ import type { CloudModule } from "../clouds/contract";
 import { ConfigurationError } from "../errors";
 import { isExpired } from "../model/fields";
 import { UNKNOWN } from "./abi";
+import { reusableGeneratedName } from "./names";
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -29,7 +30,25 @@ export function diffKey(olds: Record<string, unknown>, news: Record<string, unkn
   const replaces = mod.replaceOnChange.filter((k) => news[k] === UNKNOWN || !same(olds[k], news[k]));
   if (typeof news.rotateAfter === "string" && isExpired(olds.createdAt, news.rotateAfter)) replaces.push("rotateAfter");
   const inPlace = mod.inPlace.filter((k) => !same(olds[k], news[k]));
+  if (replaces.length > 0) refuseReusedUniqueFields(mod, olds, news, replaces);
   return { changes: replaces.length > 0 || inPlace.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/**
+ * The replacement is created while the old key exists: a field the API requires to be unique
+ * (an explicit Nscale `name`) cannot stay the same. Generated names are regenerated, so only a
+ * name the user chose is a problem.
+ */
+function refuseReusedUniqueFields(mod: CloudModule, olds: Record<string, unknown>, news: Record<string, unknown>, replaces: string[]): void {
+  const resourceName = typeof news.resourceName === "string" ? news.resourceName : "";
+  for (const k of mod.uniqueWhileBothExist) {
+    if (news[k] === undefined || news[k] === UNKNOWN || !same(olds[k], news[k])) continue;
+    if (reusableGeneratedName(olds, k, resourceName) !== undefined) continue;
+    throw new ConfigurationError(
+      `${k}: changing ${replaces.join(", ")} replaces this key, and the new key is created before the old one is deleted, but ${mod.settings.displayName} refuses two keys with the same ${k} ${JSON.stringify(news[k])} (409). ` +
+        `Change \`${k}\` in the same update, or remove it so a unique one is generated; otherwise revert ${replaces.join(", ")}.`,
+    );
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { generateName, nameBase } from "../../src/provider/names";
 const withCredentials = { env: { NSCALE_API_TOKEN: "test-token", HOSTUP_API_KEY: "test-api-key" } };
 const checkInputs = (olds: Record<string, unknown>, news: Record<string, unknown>) => checkKey(olds, news, withCredentials);
 
-const nscale = {
+const base = {
   cloud: "nscale",
   resourceName: "admin",
   endpointId: "a64f9269-36e0-4312-b8d1-52d93d569b7b",
@@ -16,6 +16,7 @@ const nscale = {
   name: "bucket-admin-key",
   __provider: "exports.handler = ...",
 };
+const nscale = base;
 const hostup = { cloud: "hostup", resourceName: "app", label: "Example Label", __provider: "x" };
 
 type Case = [string, Record<string, unknown>, string, RegExp];
@@ -181,6 +182,8 @@ describe("check reports a missing credential at preview", () => {
 });
 
 describe("diff", () => {
+  // A generated name (what check makes when `name` is omitted): replacements regenerate it.
+  const nscale = { ...base, name: "admin-x7k2m9q" };
   const olds = { ...nscale, keyId: "k", secretAccessKey: "s", provisioningStatus: "provisioned", __provider: "old shim" };
 
   type DiffCase = [string, Record<string, unknown>, boolean, string[]];
@@ -217,7 +220,21 @@ describe("diff", () => {
     const r = await diff("AK", { ...hostup, keyId: "AK" }, { ...hostup, label: "new" });
     expect(r).toMatchObject({ changes: true, replaces: ["label"] });
   });
+
+  it.each([
+    ["rotationTrigger", { rotationTrigger: "2027-01" }],
+    ["identityPolicy", { identityPolicy: "read-only" }],
+  ])("refuses, at preview, a replacement (%s) that keeps an explicit Nscale name: the new key would get a 409", async (_t, change) => {
+    const explicit = { ...olds, name: "bucket-admin-key" };
+    await expect(diff("k", explicit, { ...explicit, ...change })).rejects.toThrow(/^name: changing .* replaces this key.*409.*Change `name` in the same update, or remove it/);
+  });
+
+  it("an explicit name changed together with the replacing input is fine", async () => {
+    const explicit = { ...olds, name: "bucket-admin-key" };
+    expect(await diff("k", explicit, { ...explicit, name: "bucket-admin-key-2", rotationTrigger: "x" })).toMatchObject({ replaces: ["name", "rotationTrigger"] });
+  });
 });
+
 
 describe("bucket diff", () => {
   const bucket = {

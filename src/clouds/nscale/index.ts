@@ -12,9 +12,12 @@ export const nscale = defineCloud({
   replaceOnChange: ["cloud", "endpointId", "name", "description", "identityPolicy", "rotationTrigger", "adopt"],
   inPlace: ["apiToken", "apiUrl", "rotateAfter"],
   describedByServer: ["endpointId", "name", "description", "identityPolicy"],
-  crossCheck: (inputs, userSet) => {
+  uniqueWhileBothExist: ["name"],
+  crossCheck: (inputs, userSet, olds) => {
     const failures: Array<{ property: string; reason: string }> = [];
-    if (userSet.name !== undefined && (inputs.rotationTrigger !== undefined || inputs.rotateAfter !== undefined) && inputs.adopt === undefined) {
+    // A key that already exists with this name is left to diff, which fails only once a rotation is due.
+    const existing = olds.name !== undefined && olds.name === userSet.name;
+    if (userSet.name !== undefined && !existing && (inputs.rotationTrigger !== undefined || inputs.rotateAfter !== undefined) && inputs.adopt === undefined) {
       failures.push({
         property: "name",
         reason:
