@@ -39,6 +39,11 @@ export function isExpired(createdAt: unknown, rotateAfter: string, now = Date.no
 
 export const resourceName = z.string().min(1);
 
+/** Set by the library, never by users: resourceName (by the resource class) and `imported` (by check). */
+export const INTERNAL_INPUTS = ["resourceName", "imported"] as const;
+/** Carried from the import file's inputs through every later check (see provider/check.ts). */
+export const importedMarker = z.literal(true).optional();
+
 export const rotationTrigger = z
   .string({ error: 'must be a string (any value; changing it replaces the key), e.g. a date like "2026-11"' })
   .max(256, { error: "must be at most 256 characters" });
@@ -102,6 +107,8 @@ export const commonState = {
   apiUrl: z.string().optional(),
   /** true when the key existed before Pulumi managed it (`adopt`). */
   adopted: z.boolean().optional(),
+  /** true when the key came in through `pulumi import` (an import file written by this library). */
+  imported: z.boolean().optional(),
   adopt: secret(z.object({ keyId: z.string(), secretAccessKey: z.string().optional() }).optional()),
 };
 

@@ -4,7 +4,7 @@
  * know yet (during preview) are set aside, validated by nothing, and put back.
  */
 import { z } from "zod";
-import { isSecret } from "../model/fields";
+import { INTERNAL_INPUTS, isSecret } from "../model/fields";
 import type { CloudModule, ObjectSchema } from "../clouds/contract";
 import { CLOUD_IDS, cloudFor } from "../clouds/registry";
 import { ConfigurationError } from "../errors";
@@ -81,7 +81,8 @@ const REQUIRED: Record<string, string> = {
 /** zod issues → one CheckFailure per problem, each naming its property. */
 export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema, input: Record<string, unknown>): CheckFailure[] {
   const secrets = secretFields(schema);
-  const known = Object.keys(schema.shape).filter((k) => k !== "resourceName");
+  const internal: readonly string[] = INTERNAL_INPUTS;
+  const known = Object.keys(schema.shape).filter((k) => !internal.includes(k));
   const failures: CheckFailure[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
@@ -164,9 +165,15 @@ export function checkKey(olds: Record<string, unknown>, news: Record<string, unk
   if (!mod) return { inputs: input, failures: [cloudFailure(input.cloud)] };
   const defaulted = { ...input };
   const field = mod.generatedNameField;
-  // An adopted key already has its name: a generated one would only differ from it.
+  const previous = userInputs(olds);
+  // An adopted key already has its name: a generated one would only differ from it. An imported
+  // key keeps the name it had, so declaring it without one never replaces it.
+  if (previous.imported === true) {
+    defaulted.imported = true;
+    if (defaulted[field] === undefined && typeof previous[field] === "string") defaulted[field] = previous[field];
+  }
   if (defaulted[field] === undefined && defaulted.adopt === undefined && typeof defaulted.resourceName === "string") {
-    defaulted[field] = reusableGeneratedName(userInputs(olds), field, defaulted.resourceName) ?? generateName(defaulted.resourceName);
+    defaulted[field] = reusableGeneratedName(previous, field, defaulted.resourceName) ?? generateName(defaulted.resourceName);
   }
   const parsed = parseKnown(mod.inputs, defaulted);
   if (!parsed.success) return { inputs: defaulted, failures: toFailures(parsed.error, `an ${mod.id} access key`, mod.inputs, input) };

@@ -1,6 +1,6 @@
 /** What a user sets for a HostUp key, and what the library stores in state for it. */
 import { z } from "zod";
-import { apiUrl, commonState, credential, resourceName, rotationInputs, secret } from "../../model/fields";
+import { apiUrl, commonState, importedMarker, credential, resourceName, rotationInputs, secret } from "../../model/fields";
 import type { CloudSettings } from "../../settings";
 
 export const hostupSettings: CloudSettings = {
@@ -18,6 +18,7 @@ const accessKey = z
 export const HostUpInputs = z.strictObject({
   cloud: z.literal("hostup"),
   resourceName,
+  imported: importedMarker,
   label: z
     .string()
     .refine((v) => v.trim().length > 0, { error: "must not be empty or blank: omit it to derive one from the resource name" })

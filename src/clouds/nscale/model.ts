@@ -1,6 +1,6 @@
 /** What a user sets for an Nscale key, and what the library stores in state for it. */
 import { z } from "zod";
-import { adopt, apiUrl, commonState, credential, resourceName, rotationInputs, secret } from "../../model/fields";
+import { adopt, apiUrl, commonState, importedMarker, credential, resourceName, rotationInputs, secret } from "../../model/fields";
 import type { CloudSettings } from "../../settings";
 import { strictNamePattern } from "./schemas";
 
@@ -23,6 +23,7 @@ const resourceId = (what: string) =>
 export const NscaleInputs = z.strictObject({
   cloud: z.literal("nscale"),
   resourceName,
+  imported: importedMarker,
   endpointId: resourceId("the object storage endpoint's ID (metadata.id, a UUID)"),
   identityPolicy: z
     .string()
