@@ -190,7 +190,7 @@ export function resolveHttp(sources: Sources): HttpSettings {
 }
 
 export interface Timing {
-  /** First wait between provisioning polls. */
+  /** First wait between provisioning polls (then ×1.5, up to 5 s). */
   pollIntervalMs: number;
   /** Upper bound on waiting for asynchronous provisioning or deletion. */
   provisioningTimeoutMs: number;
@@ -206,7 +206,7 @@ const TIMING_KNOBS = {
 
 export function resolveTiming(sources: Sources): Timing {
   return {
-    pollIntervalMs: resolveKnob(sources, TIMING_KNOBS.pollIntervalMs, 1000),
+    pollIntervalMs: resolveKnob(sources, TIMING_KNOBS.pollIntervalMs, 200),
     provisioningTimeoutMs: resolveKnob(sources, TIMING_KNOBS.provisioningTimeoutSeconds, 600) * 1000,
     reconcileGraceMs: resolveKnob(sources, TIMING_KNOBS.reconcileGraceSeconds, 30) * 1000,
   };

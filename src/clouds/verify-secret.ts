@@ -1,5 +1,4 @@
 import { LifecycleError, ProviderApiError } from "../errors";
-import { probeKey } from "../s3/client";
 import type { HttpSettings } from "../settings";
 
 /**
@@ -12,6 +11,8 @@ export async function verifyKeySecret(
   consequence: string,
 ): Promise<void> {
   if (!key.s3Endpoint) throw new LifecycleError(`${what} cannot be verified: the provider reported no S3 endpoint for this key. ${consequence}`);
+  // Loaded on use: most operations never sign an S3 request.
+  const { probeKey } = await import("../s3/probe.js");
   try {
     const outcome = await probeKey({
       endpoint: key.s3Endpoint,

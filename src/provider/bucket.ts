@@ -8,7 +8,6 @@ import { cloudFor } from "../clouds/registry";
 import { LifecycleError } from "../errors";
 import { BUCKET_IN_PLACE, BUCKET_REPLACES, BucketInputs, BucketState } from "../model/bucket";
 import { compact } from "../model/fields";
-import { S3Client } from "../s3/client";
 import { resolveHttp, type Sources } from "../settings";
 import { UNKNOWN, userInputs } from "./abi";
 import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutcome } from "./check";
@@ -80,6 +79,7 @@ export async function updateBucket(olds: Record<string, unknown>, news: Record<s
   // Only the new inputs: one the user removed (forceDestroy, an apiKey override) must not linger.
   const next = BucketState.parse(compact({ ...news, createdAt: previous.createdAt }));
   if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
+    const { S3Client } = await import("../s3/client.js");
     const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? FALLBACK_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
     if (!(await s3.headBucket(next.bucketName))) {
       throw new LifecycleError(`Bucket ${next.bucketName} is not visible with access key ${next.accessKeyId}; the old key was kept.`);

@@ -8,7 +8,6 @@ import { LifecycleError, ProviderApiError } from "../../errors";
 import { defaultRetryPolicy } from "../../http/retry";
 import { backoffCeilingMs } from "../../http/wait";
 import { compact } from "../../model/fields";
-import { probeKey } from "../../s3/client";
 import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
 import { verifyKeySecret } from "../verify-secret";
@@ -138,6 +137,7 @@ async function createOnce(api: HostUpClient, label: string, ctx: OperationContex
  */
 async function read(_id: string, state: HostUpState, ctx: OperationContext): Promise<HostUpState | undefined> {
   if (!state.secretAccessKey || !state.s3Endpoint) return state;
+  const { probeKey } = await import("../../s3/probe.js");
   const outcome = await probeKey({
     endpoint: state.s3Endpoint,
     region: state.region ?? HOSTUP_DEFAULT_REGION,

@@ -10,6 +10,7 @@ import { backoffCeilingMs } from "../../http/wait";
 import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
 import { compact } from "../../model/fields";
 import { pollUntil } from "../../poll";
+import { ListBatcher } from "../batch";
 import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
 import { verifyKeySecret } from "../verify-secret";
@@ -266,9 +267,13 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
   return { id: state.keyId, state };
 }
 
+/** Refreshes of keys on one endpoint within this window share one list of its keys. */
+const refreshes = new ListBatcher<AccessKeyRead>(25);
+
 async function read(id: string, state: NscaleState, ctx: OperationContext): Promise<NscaleState | undefined> {
   const api = client(ctx);
-  const key = await api.getAccessKey(state.endpointId, id);
+  const listed = await refreshes.find(endpointKey(ctx, state.endpointId), id, async () => new Map((await api.listAccessKeys(state.endpointId)).map((k) => [k.metadata.id, k])));
+  const key = listed ?? (await api.getAccessKey(state.endpointId, id));
   if (key === undefined) {
     // A key recorded before it became visible (a partial create) may still 404 for a while after
     // create: keep it, with its secret. `up` resumes the wait.
