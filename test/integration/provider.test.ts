@@ -243,6 +243,23 @@ describe("adopted keys and bucket updates", () => {
 
 const posts = (path: string) => emu.requests.filter((r) => r.method === "POST" && r.path.endsWith(path)).length;
 
+describe("requests per operation (issue 11)", () => {
+  it("a key already provisioned in the create's answer is not polled", async () => {
+    emu.configure?.({ nscale: { createStatus: "provisioned" } });
+    try {
+      const { id } = await provider.create(await nscaleKey());
+      expect(emu.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/accesskeys/${id}`))).toHaveLength(0);
+    } finally {
+      emu.configure?.({ nscale: { createStatus: "provisioning" } });
+    }
+  });
+
+  it("concurrent creates on one endpoint read the endpoint once", async () => {
+    await Promise.all([1, 2, 3, 4].map(async (i) => provider.create(await nscaleKey({ resourceName: `k${i}` }))));
+    expect(emu.requests.filter((r) => r.method === "GET" && r.path === `/api/v1/objectstorageendpoints/${emu.endpointId}`)).toHaveLength(1);
+  });
+});
+
 describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
   it("Nscale: a 429 that did not commit is retried, and exactly one key exists", async () => {
     emu.injectFault({ cloud: "nscale", method: "POST", times: 2, action: { kind: "status", status: 429, retryAfter: "0" } });

@@ -137,6 +137,8 @@ async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id
     s3Endpoint,
     createdAt: created.metadata.creationTime,
   });
+  // Already provisioned in the create's own answer: nothing to wait for.
+  if (created.metadata.provisioningStatus === "provisioned") return { id, state };
   try {
     const key = await waitProvisioned(api, ctx, inputs.endpointId, id, (seen) => (state = { ...state, ...serverFields(seen) }));
     return { id, state: { ...state, ...serverFields(key) } };
