@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-/** `pulumi-object-storage-keys emulator`: runs the local Nscale + HostUp + S3 emulator. */
+/**
+ * `pulumi-object-storage-keys emulator`: runs the local Nscale + HostUp + S3 emulator.
+ * `pulumi-object-storage-keys import-file`: writes a `pulumi import --file` file for an existing key.
+ */
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator } from "./emulator";
+import { IMPORT_USAGE } from "./import/usage";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version";
 
 const USAGE = `Usage: ${PACKAGE_NAME} <command> [options]
@@ -9,6 +13,8 @@ const USAGE = `Usage: ${PACKAGE_NAME} <command> [options]
 Commands:
   emulator    Run a local emulator of the Nscale and HostUp object-storage APIs,
               plus a minimal S3 endpoint that accepts the keys they issue.
+  import-file Read an existing access key from its cloud's API and write a Pulumi
+              import file for it (\`pulumi import --file\`, Pulumi CLI >= 3.254).
 
 Options for "emulator":
   --port <n>      Control-plane port for both APIs (default 8080; 0 = random)
@@ -16,10 +22,12 @@ Options for "emulator":
   --host <addr>   Interface to listen on (default 127.0.0.1)
   --quiet         Do not print one line per request
 
-  -h, --help      Show this help
-  -v, --version   Show the version
+The emulator's state is in memory and lost on exit. Stop it with Ctrl-C.
 
-State is in memory and lost on exit. Stop with Ctrl-C.`;
+${IMPORT_USAGE}
+
+  -h, --help      Show this help
+  -v, --version   Show the version`;
 
 function parsePort(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -86,6 +94,27 @@ async function runEmulator(args: string[]): Promise<void> {
   });
 }
 
+/** Loaded only for this command: it needs @pulumi/pulumi (to serialize the provider) and HTTP code. */
+async function runImportFileCommand(args: string[]): Promise<void> {
+  const [{ runImportFile }, { pulumiVersionOnPath }, { serializedAccessKeyProvider }] = await Promise.all([
+    import("./import/command.js"),
+    import("./import/cli-version.js"),
+    import("./import/provider-text.js"),
+  ]);
+  await runImportFile(args, {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text: string) => process.stdout.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    pulumiVersion: () => pulumiVersionOnPath(process.env),
+    providerText: serializedAccessKeyProvider,
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -97,11 +126,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${PACKAGE_VERSION}\n`);
       return 0;
     }
+    if (command === "import-file") {
+      await runImportFileCommand(rest);
+      return 0;
+    }
     if (command !== "emulator") throw new UsageError(`unknown command "${command}"`);
     await runEmulator(rest);
     return 0;
   } catch (err) {
-    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    const usage = err instanceof UsageError || (err as { usage?: boolean }).usage === true || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`${PACKAGE_NAME}: ${(err as Error).message}\n`);
     if (usage) process.stderr.write(`Run "${PACKAGE_NAME} --help" for usage.\n`);
     return usage ? 2 : 1;

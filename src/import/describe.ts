@@ -1,0 +1,133 @@
+/**
+ * Reads a key from its cloud's API and describes it as the provider would have recorded it: the
+ * inputs `check` produces for it and the state `create` writes, with `imported: true`. Only the
+ * cloud modules' own clients, settings and secret check are used; nothing here knows a URL path.
+ */
+import { clouds } from "../clouds/registry";
+import { hostupClient, service } from "../clouds/hostup/lifecycle";
+import { nscaleHints } from "../clouds/nscale/answers";
+import { NscaleClient, s3EndpointFromDnsName } from "../clouds/nscale/client";
+import { verifyKeySecret } from "../clouds/verify-secret";
+import { LifecycleError } from "../errors";
+import { compact } from "../model/fields";
+import { checkKey } from "../provider/check";
+import { contextFor } from "../provider/context";
+import type { Sources } from "../settings";
+import type { DescribedKey } from "./build";
+
+/** Nscale's S3 reports no region; the lifecycle signs with this one when none is configured. */
+const NSCALE_SIGNING_REGION_FALLBACK = "us-east-1";
+
+export type KeyRequest =
+  | { cloud: "nscale"; resourceName: string; endpointId: string; keyId: string; secret?: string; secretFrom: string }
+  | { cloud: "hostup"; resourceName: string; accessKey: string; label: string; secret: string; secretFrom: string };
+
+const NOTHING_WRITTEN = "No import file was written.";
+
+export async function describeKey(req: KeyRequest, sources: Sources, now: () => Date = () => new Date()): Promise<DescribedKey> {
+  const described = req.cloud === "nscale" ? await describeNscale(req, sources) : await describeHostUp(req, sources, now);
+  assertCheckAccepts(req.cloud, described, sources);
+  return described;
+}
+
+async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sources: Sources): Promise<DescribedKey> {
+  const mod = clouds.nscale!;
+  const ctx = contextFor(mod, {}, sources);
+  const c = ctx.connection;
+  const api = new NscaleClient({ apiUrl: c.apiUrl, token: c.credential, http: c.http, hints: nscaleHints });
+  const key = await api.getAccessKey(req.endpointId, req.keyId);
+  if (!key) {
+    // Only the endpoint itself answering with these credentials makes "no such key" believable.
+    await api.getEndpoint(req.endpointId);
+    throw new LifecycleError(`Nscale endpoint ${req.endpointId} has no access key ${req.keyId} (the key's metadata.id). ${NOTHING_WRITTEN}`);
+  }
+  const status = key.metadata.provisioningStatus;
+  if (status !== "provisioned" || !key.spec.accessKeyId) {
+    throw new LifecycleError(
+      `Nscale access key ${req.keyId} is "${status}", not provisioned${key.spec.accessKeyId ? "" : " (it has no access key ID yet)"}: only a provisioned key can be imported. Run the command again once it is. ${NOTHING_WRITTEN}`,
+    );
+  }
+  const dns = (await api.getEndpoint(req.endpointId)).status.exposure?.public?.dnsName;
+  const s3Endpoint = dns ? s3EndpointFromDnsName(dns) : "";
+  const secretAccessKey = req.secret ?? "";
+  if (secretAccessKey) {
+    await verifyKeySecret(
+      { s3Endpoint, region: ctx.region ?? NSCALE_SIGNING_REGION_FALLBACK, accessKeyId: key.spec.accessKeyId, secretAccessKey, http: c.http },
+      `The secret from ${req.secretFrom}`,
+      NOTHING_WRITTEN,
+    );
+  }
+  const described = compact({
+    name: key.metadata.name,
+    description: key.metadata.description,
+    identityPolicy: key.spec.identityPolicy,
+  });
+  const inputs = compact({ cloud: "nscale", resourceName: req.resourceName, imported: true as const, endpointId: req.endpointId, ...described });
+  const outputs = compact({
+    cloud: "nscale",
+    resourceName: req.resourceName,
+    endpointId: req.endpointId,
+    region: ctx.region,
+    ...described,
+    keyId: key.metadata.id,
+    accessKeyId: key.spec.accessKeyId,
+    secretAccessKey,
+    s3Endpoint,
+    createdAt: key.metadata.creationTime,
+    organizationId: key.metadata.organizationId,
+    projectId: key.metadata.projectId,
+    createdBy: key.metadata.createdBy,
+    provisioningStatus: key.metadata.provisioningStatus,
+    healthStatus: key.metadata.healthStatus,
+    imported: true,
+  });
+  return { id: key.metadata.id, inputs, outputs: mod.state.parse(outputs) };
+}
+
+/** HostUp cannot read or list keys: a signed S3 request with the secret is the only proof the key exists. */
+async function describeHostUp(req: Extract<KeyRequest, { cloud: "hostup" }>, sources: Sources, now: () => Date): Promise<DescribedKey> {
+  const mod = clouds.hostup!;
+  const ctx = contextFor(mod, {}, sources);
+  const svc = await service(hostupClient(ctx), ctx);
+  await verifyKeySecret(
+    { s3Endpoint: svc.s3Endpoint, region: svc.region, accessKeyId: req.accessKey, secretAccessKey: req.secret, http: ctx.connection.http },
+    `The secret from ${req.secretFrom}`,
+    NOTHING_WRITTEN,
+  );
+  const inputs = { cloud: "hostup", resourceName: req.resourceName, imported: true as const, label: req.label };
+  const outputs = {
+    cloud: "hostup",
+    resourceName: req.resourceName,
+    keyId: req.accessKey,
+    accessKeyId: req.accessKey,
+    secretAccessKey: req.secret,
+    s3Endpoint: svc.s3Endpoint,
+    region: svc.region,
+    // HostUp does not say when a key was made: the import is when Pulumi's record of it starts.
+    createdAt: now().toISOString(),
+    label: req.label,
+    imported: true,
+  };
+  return { id: req.accessKey, inputs, outputs: mod.state.parse(outputs) };
+}
+
+/**
+ * The engine runs the provider's check on the imported inputs (as old and new) and the program's
+ * first `up` compares against them: they must be exactly what check produces, or the import would
+ * record inputs no program can match.
+ */
+function assertCheckAccepts(cloud: string, key: DescribedKey, sources: Sources): void {
+  const outcome = checkKey(key.inputs, key.inputs, sources);
+  if (outcome.failures.length > 0) {
+    throw new LifecycleError(
+      `This key cannot be imported as an ObjectStorageAccessKey: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}. Use \`adopt\` instead (see the README). ${NOTHING_WRITTEN}`,
+    );
+  }
+  if (JSON.stringify(sortKeys(outcome.inputs)) !== JSON.stringify(sortKeys(key.inputs))) {
+    throw new LifecycleError(`The ${cloud} key's inputs are not what check makes of them; this is a bug in this library. ${NOTHING_WRITTEN}`);
+  }
+}
+
+function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
