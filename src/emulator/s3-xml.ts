@@ -1,6 +1,7 @@
 /** XML for the emulator's S3: responses built and DeleteObjects requests read with fast-xml-parser. */
 import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
 import { z } from "zod";
+import { S3_XML_READING } from "../s3/xml";
 
 export const XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
 /** S3's limit for one DeleteObjects request. */
@@ -14,12 +15,7 @@ export function s3Document(root: string, content: Record<string, unknown>): stri
 }
 
 const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: false,
-  // Numeric character references (&#39;) are how many clients escape quotes in keys.
-  htmlEntities: true,
+  ...S3_XML_READING,
   isArray: (name, path) => String(path) === "Delete.Object",
 });
 

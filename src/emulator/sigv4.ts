@@ -241,6 +241,11 @@ function parseHeaderAuth(req: EmuRequest): ParsedAuth | SigV4Result {
   if (!scope || scope.length !== 5 || scope[4] !== "aws4_request" || !signedHeaders || !signature) {
     return fail(400, "AuthorizationHeaderMalformed", "The authorization header is malformed.");
   }
+  return { ...credentialScope(scope, signedHeaders, signature), amzDate: header(req, "x-amz-date") };
+}
+
+/** `<key>/<date>/<region>/<service>/aws4_request` and the signed header list, as both auth forms carry them. */
+function credentialScope(scope: string[], signedHeaders: string, signature: string) {
   return {
     accessKeyId: scope[0] ?? "",
     scopeDate: scope[1] ?? "",
@@ -248,7 +253,6 @@ function parseHeaderAuth(req: EmuRequest): ParsedAuth | SigV4Result {
     service: scope[3] ?? "",
     signedHeaders: signedHeaders.split(";").map((h) => h.trim().toLowerCase()),
     signature,
-    amzDate: header(req, "x-amz-date"),
   };
 }
 
@@ -265,16 +269,7 @@ function parsePresigned(query: Map<string, string[]>): ParsedAuth | SigV4Result 
   if (!scope || scope.length !== 5 || !signedHeaders || !signature || !Number.isInteger(expiresIn) || expiresIn < 1) {
     return fail(400, "AuthorizationQueryParametersError", "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
   }
-  return {
-    accessKeyId: scope[0] ?? "",
-    scopeDate: scope[1] ?? "",
-    region: scope[2] ?? "",
-    service: scope[3] ?? "",
-    signedHeaders: signedHeaders.split(";").map((h) => h.trim().toLowerCase()),
-    signature,
-    amzDate: one("X-Amz-Date"),
-    presigned: { expiresIn },
-  };
+  return { ...credentialScope(scope, signedHeaders, signature), amzDate: one("X-Amz-Date"), presigned: { expiresIn } };
 }
 
 /** `YYYYMMDDTHHMMSSZ` → Date. */

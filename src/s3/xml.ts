@@ -4,7 +4,8 @@ import { XMLBuilder, XMLParser } from "fast-xml-parser";
 /** Elements S3 may repeat; they always parse as arrays, even when a page holds just one. */
 const REPEATED = new Set(["Contents", "CommonPrefixes", "Deleted", "Bucket"]);
 
-const parser = new XMLParser({
+/** How S3 XML is read, by this client and by the emulator's S3 alike. */
+export const S3_XML_READING = {
   ignoreAttributes: true,
   removeNSPrefix: true,
   // Keys and tokens are strings even when they look like numbers ("0123") or have edge spaces.
@@ -13,6 +14,10 @@ const parser = new XMLParser({
   // The named set adds numeric character references (S3 escapes control characters as &#13;);
   // without it only the five XML entities are decoded.
   htmlEntities: true,
+} as const;
+
+const parser = new XMLParser({
+  ...S3_XML_READING,
   // <Error> repeats inside a DeleteResult, but is the root of an error document.
   isArray: (name, path) => REPEATED.has(name) || (name === "Error" && String(path) === "DeleteResult.Error"),
   jPath: true,

@@ -3,7 +3,7 @@
  */
 import { HttpClient, headerValue, type RawResponse } from "../../http/client";
 import type { HttpSettings } from "../../settings";
-import { foreignSummary } from "../foreign-body";
+import { describeAnswer } from "../describe-answer";
 import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
 import {
   BucketListResponse,
@@ -46,25 +46,18 @@ export function isHostUpRateLimit(raw: RawResponse): boolean {
   return raw.status === 429 && (hostupError(raw) !== undefined || headerValue(raw, "x-ratelimit-limit") !== undefined || headerValue(raw, "x-ratelimit-reset") !== undefined);
 }
 
+const FORBIDDEN =
+  "The API key is not allowed to manage object storage: grant it the object-storage scope (see GET /api/keys/scopes), and make sure the account is identity-verified and object storage is activated.";
+
 function describe(hints: HintFor | undefined) {
   return (raw: RawResponse, operation: string) => {
     const own = hostupError(raw);
-    const requestId = own?.requestId ?? headerValue(raw, "x-request-id");
-    // A body that is not HostUp's own error shape is summarised, never copied: a gateway page may
-    // reflect request headers, the API key included.
-    const providerMessage = own ? own.message : foreignSummary(raw);
-    const hint =
-      hints?.(raw.status, own?.code, own?.message, operation) ??
-      (!own && raw.status !== 429 && raw.status < 500
-        ? "The answer did not come from the HostUp API (not its error format): check the API URL, and any proxy between here and HostUp."
-        : raw.status === 403
-          ? "The API key is not allowed to manage object storage: grant it the object-storage scope (see GET /api/keys/scopes), and make sure the account is identity-verified and object storage is activated."
-          : raw.status === 429
-            ? "Rate limited by HostUp even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later."
-            : raw.status >= 500
-              ? "HostUp reported a server error; it may be transient, try again."
-              : undefined);
-    return { code: own?.code, providerMessage, requestId, hint, ownAnswer: own !== undefined || isHostUpRateLimit(raw) };
+    const described = describeAnswer(raw, "HostUp", own, {
+      hint: hints?.(raw.status, own?.code, own?.message, operation),
+      forbidden: FORBIDDEN,
+      ownAnswer: own !== undefined || isHostUpRateLimit(raw),
+    });
+    return { ...described, requestId: described.requestId ?? headerValue(raw, "x-request-id") };
   };
 }
 

@@ -6,7 +6,7 @@
 import { HttpClient, type RawResponse } from "../../http/client";
 import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
 import type { HttpSettings } from "../../settings";
-import { foreignSummary } from "../foreign-body";
+import { describeAnswer } from "../describe-answer";
 import { AccessKeyCreateResponse, AccessKeyList, AccessKeyRead, EndpointRead, ErrorBody, type AccessKeyCreateRequest } from "./schemas";
 
 /** Advice for a failure, in the caller's terms (input and setting names); undefined for none. */
@@ -28,27 +28,14 @@ export function isNscaleNotFound(raw: RawResponse): boolean {
   return raw.status === 404 && parsed.success && parsed.data.error === "not_found";
 }
 
+const FORBIDDEN =
+  "The token lacks a required scope: it needs `storage:objectstorageendpoints/accesskeys` (create, read, delete) and `storage:objectstorageendpoints` (read), which the organization administrator and project user roles hold.";
+
 function describe(hints: HintFor | undefined) {
   return (raw: RawResponse, operation: string) => {
     const parsed = ErrorBody.safeParse(raw.body);
-    const ours = parsed.success;
-    const code = ours ? parsed.data.error : undefined;
-    const requestId = ours ? parsed.data.trace_id : undefined;
-    // A body that is not Nscale's own error shape is summarised, never copied: a gateway page may
-    // reflect request headers, token included.
-    const providerMessage = ours ? parsed.data.error_description : foreignSummary(raw);
-    const hint =
-      hints?.(raw.status, code, operation) ??
-      (!ours && raw.status !== 429 && raw.status < 500
-        ? "The answer did not come from the Nscale API (not its JSON error format): check the API URL, and any proxy between here and Nscale."
-        : raw.status === 403
-          ? "The token lacks a required scope: it needs `storage:objectstorageendpoints/accesskeys` (create, read, delete) and `storage:objectstorageendpoints` (read), which the organization administrator and project user roles hold."
-          : raw.status === 429
-            ? "Rate limited by Nscale even after retries; reduce parallelism (`pulumi up --parallel 2`) or try again later."
-            : raw.status >= 500
-              ? "Nscale reported a server error; it may be transient, try again."
-              : undefined);
-    return { code, providerMessage, requestId, hint, ownAnswer: ours };
+    const own = parsed.success ? { code: parsed.data.error, message: parsed.data.error_description, requestId: parsed.data.trace_id } : undefined;
+    return describeAnswer(raw, "Nscale", own, { hint: hints?.(raw.status, own?.code, operation), forbidden: FORBIDDEN });
   };
 }
 
