@@ -157,22 +157,30 @@ function listClasses(): EmuResponse {
 
 // ---- endpoints ------------------------------------------------------------------------------
 
+/** `metadata` as Nscale reads it back: optional fields appear only when set. */
+function readMetadata(
+  r: Pick<NscaleKey, "id" | "name" | "description" | "tags" | "createdAt" | "provisioningStatus" | "healthStatus" | "deletionTime">,
+  owner: Pick<NscaleEndpoint, "organizationId" | "projectId">,
+) {
+  return {
+    id: r.id,
+    name: r.name,
+    ...(r.description !== undefined ? { description: r.description } : {}),
+    ...(r.tags !== undefined ? { tags: r.tags } : {}),
+    organizationId: owner.organizationId,
+    projectId: owner.projectId,
+    creationTime: r.createdAt,
+    createdBy: CREATED_BY,
+    provisioningStatus: r.provisioningStatus,
+    healthStatus: r.healthStatus,
+    ...(r.deletionTime !== undefined ? { deletionTime: r.deletionTime } : {}),
+  };
+}
+
 function endpointRead(state: EmulatorState, e: NscaleEndpoint): EndpointRead {
   const exposed = e.provisioningStatus === "provisioned" || e.provisioningStatus === "deprovisioning";
   return {
-    metadata: {
-      id: e.id,
-      name: e.name,
-      ...(e.description !== undefined ? { description: e.description } : {}),
-      ...(e.tags !== undefined ? { tags: e.tags } : {}),
-      organizationId: e.organizationId,
-      projectId: e.projectId,
-      creationTime: e.createdAt,
-      createdBy: CREATED_BY,
-      provisioningStatus: e.provisioningStatus,
-      healthStatus: e.healthStatus,
-      ...(e.deletionTime !== undefined ? { deletionTime: e.deletionTime } : {}),
-    },
+    metadata: readMetadata(e, e),
     spec: { objectStorageEndpointClassId: e.classId, identityPolicies: e.identityPolicies },
     status: { regionId: e.regionId, ...(exposed ? { exposure: { public: { dnsName: state.dnsName } } } : {}) },
   };
@@ -302,19 +310,7 @@ function deleteEndpoint(state: EmulatorState, _req: EmuRequest, [id]: string[]):
 
 function keyRead(e: NscaleEndpoint, k: NscaleKey): AccessKeyRead {
   return {
-    metadata: {
-      id: k.id,
-      name: k.name,
-      ...(k.description !== undefined ? { description: k.description } : {}),
-      ...(k.tags !== undefined ? { tags: k.tags } : {}),
-      organizationId: e.organizationId,
-      projectId: e.projectId,
-      creationTime: k.createdAt,
-      createdBy: CREATED_BY,
-      provisioningStatus: k.provisioningStatus,
-      healthStatus: k.healthStatus,
-      ...(k.deletionTime !== undefined ? { deletionTime: k.deletionTime } : {}),
-    },
+    metadata: readMetadata(k, e),
     spec: { identityPolicy: k.identityPolicy, accessKeyId: k.accessKeyId },
   };
 }
