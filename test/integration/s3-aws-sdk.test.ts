@@ -4,7 +4,7 @@
  * the key and S3 endpoint each cloud's API hands out.
  */
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -21,7 +21,8 @@ import {
 import { request } from "undici";
 import * as hostup from "../../src/clouds/hostup/schemas";
 import * as nscale from "../../src/clouds/nscale/schemas";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
+import { hostupAccessKey, nscaleAccessKey, randomKeyName, useEmulator } from "./support";
 
 interface Key {
   endpoint: string;
@@ -30,32 +31,27 @@ interface Key {
 }
 
 let emu: Emulator;
+useEmulator({ nscale: { createStatus: "provisioned" } }, (e) => (emu = e));
 
 /** Nscale hands out a DNS name; the emulator's is already a URL. */
 const asUrl = (dnsName: string) => (dnsName.includes("://") ? dnsName : `https://${dnsName}`);
 
 async function nscaleKey(): Promise<Key> {
-  const auth = { authorization: `Bearer ${emu.nscaleToken}` };
+  const { accessKeyId, secretAccessKey } = await nscaleAccessKey(emu, { name: randomKeyName("sdk") });
   const base = `${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}`;
-  const res = await request(`${base}/accesskeys`, {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify({ metadata: { name: `sdk-${Math.random().toString(36).slice(2, 10)}` }, spec: { identityPolicy: "bucket-admin" } }),
-  });
-  const created = nscale.AccessKeyCreateResponse.parse(await res.body.json());
-  const endpoint = nscale.EndpointRead.parse(await (await request(base, { headers: auth })).body.json());
+  const endpoint = nscale.EndpointRead.parse(await (await request(base, { headers: { authorization: `Bearer ${emu.nscaleToken}` } })).body.json());
   const dnsName = endpoint.status.exposure?.public?.dnsName;
   if (!dnsName) throw new Error("the emulator's endpoint is not exposed");
-  return { endpoint: asUrl(dnsName), region: "us-east-1", credentials: { accessKeyId: created.spec.accessKeyId, secretAccessKey: created.spec.secret } };
+  return { endpoint: asUrl(dnsName), region: "us-east-1", credentials: { accessKeyId, secretAccessKey } };
 }
 
 async function hostupKey(): Promise<Key> {
-  const headers = { "x-api-key": emu.hostupApiKey, "content-type": "application/json" };
-  const res = await request(`${emu.hostupApiUrl}/object-storage/keys`, { method: "POST", headers, body: JSON.stringify({ label: "sdk-test" }) });
-  const key = hostup.KeyCreateResponse.parse(await res.body.json()).data.key;
-  const status = hostup.ServiceStatusResponse.parse(await (await request(`${emu.hostupApiUrl}/object-storage`, { headers })).body.json()).data;
+  const { accessKeyId, secretAccessKey } = await hostupAccessKey(emu, "sdk-test");
+  const status = hostup.ServiceStatusResponse.parse(
+    await (await request(`${emu.hostupApiUrl}/object-storage`, { headers: { "x-api-key": emu.hostupApiKey } })).body.json(),
+  ).data;
   if (!status.endpoint || !status.awsRegion) throw new Error("HostUp reported no S3 endpoint or region");
-  return { endpoint: status.endpoint, region: status.awsRegion, credentials: { accessKeyId: key.accessKey, secretAccessKey: key.secretKey } };
+  return { endpoint: status.endpoint, region: status.awsRegion, credentials: { accessKeyId, secretAccessKey } };
 }
 
 /** The SDK's defaults plus path style (the endpoints have no per-bucket DNS); every sent request's headers are kept. */
@@ -72,16 +68,6 @@ function sdkClient(key: Key): { client: S3Client; sent: Array<{ method: string; 
   );
   return { client, sent };
 }
-
-beforeAll(async () => {
-  emu = await startEmulator({ nscale: { createStatus: "provisioned" } });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-});
 
 describe.each([
   { cloud: "nscale", key: nscaleKey },

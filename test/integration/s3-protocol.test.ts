@@ -4,68 +4,23 @@
  * DeleteObjects and ListObjectsV2 paging and escaping.
  */
 import { createHash, createHmac } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
-import * as nscale from "../../src/clouds/nscale/schemas";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
 import { verifySigV4 } from "../../src/emulator/sigv4";
 import { ProviderApiError } from "../../src/errors";
 import { S3Client } from "../../src/s3";
 import { parseXml } from "../../src/s3/xml";
-
-interface Creds {
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-}
+import { encodeSegment as encode, s3Request, s3Signer, sha256, xmlCode, type S3Call } from "./s3-support";
+import { nscaleAccessKey, useEmulator, type S3Creds as Creds } from "./support";
 
 let emu: Emulator;
+useEmulator({ nscale: { createStatus: "provisioned" } }, (e) => (emu = e));
 
-const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
-const xmlCode = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
-const encode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-async function nscaleKey(identityPolicy = "bucket-admin"): Promise<Creds> {
-  const res = await request(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${emu.nscaleToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ metadata: { name: `k-${Math.random().toString(36).slice(2, 10)}` }, spec: { identityPolicy } }),
-  });
-  const created = nscale.AccessKeyCreateResponse.parse(await res.body.json());
-  return { accessKeyId: created.spec.accessKeyId, secretAccessKey: created.spec.secret, region: "us-east-1" };
-}
-
-/**
- * A request signed with @smithy/signature-v4; `payloadHash` goes into x-amz-content-sha256 as given
- * (STREAMING-* modes), else the body's SHA-256. Returns the seed signature for chunk chains.
- */
-async function send(
-  k: Creds,
-  method: string,
-  path: string,
-  opts: { query?: Record<string, string>; headers?: Record<string, string>; body?: Buffer | string; payloadHash?: string; date?: Date } = {},
-): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  const url = new URL(emu.s3Url);
-  const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
-  const headers: Record<string, string> = {
-    host: url.host,
-    "x-amz-content-sha256": opts.payloadHash ?? sha256(body ?? ""),
-    ...opts.headers,
-  };
-  const signer = new SignatureV4({ credentials: k, region: k.region, service: "s3", sha256: Sha256, uriEscapePath: false });
-  const signed = await signer.sign(
-    { method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query: opts.query ?? {}, headers },
-    { signingDate: opts.date ?? new Date() },
-  );
-  const search = Object.entries(opts.query ?? {})
-    .map(([n, v]) => `${encode(n)}=${encode(v)}`)
-    .join("&");
-  const res = await request(`${emu.s3Url}${path}${search ? `?${search}` : ""}`, { method: method as "PUT", headers: signed.headers, body });
-  return { status: res.statusCode, body: await res.body.text(), headers: res.headers };
-}
+const nscaleKey = (identityPolicy = "bucket-admin") => nscaleAccessKey(emu, { identityPolicy });
+/** A request signed with @smithy/signature-v4 (see s3Request: `payloadHash` for the STREAMING-* modes). */
+const send = (k: Creds, method: string, path: string, opts: Omit<S3Call, "tamper"> = {}) => s3Request(emu.s3Url, k, method, path, opts);
 
 /** Signs the request, then frames `chunks` as signed aws-chunked data (optionally with a signed trailer). */
 async function sendSignedChunks(k: Creds, path: string, chunks: Buffer[], trailer?: { name: string; value: string }) {
@@ -81,9 +36,8 @@ async function sendSignedChunks(k: Creds, path: string, chunks: Buffer[], traile
   };
   // The seed signature depends only on the headers, so sign once to learn it, then frame the body.
   const url = new URL(emu.s3Url);
-  const signer = new SignatureV4({ credentials: k, region: k.region, service: "s3", sha256: Sha256, uriEscapePath: false });
   const payloadHash = trailer ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
-  const signed = await signer.sign(
+  const signed = await s3Signer(k).sign(
     { method: "PUT", protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query: {}, headers: { host: url.host, "x-amz-content-sha256": payloadHash, ...headers } },
     { signingDate: date },
   );
@@ -109,16 +63,6 @@ async function raw(path: string, headers: Record<string, string>, body: Buffer) 
   const res = await request(`${emu.s3Url}${path}`, { method: "PUT", headers, body });
   return { status: res.statusCode, body: await res.body.text() };
 }
-
-beforeAll(async () => {
-  emu = await startEmulator({ nscale: { createStatus: "provisioned" } });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-});
 
 describe("aws-chunked bodies", () => {
   // docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html: 66,560 bytes of "a" in 64 KiB chunks.

@@ -9,11 +9,10 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { request } from "undici";
-import * as nscale from "../../src/clouds/nscale/schemas";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import { ProviderApiError } from "../../src/errors";
 import { probeKey, S3Client, type S3ClientOptions } from "../../src/s3";
+import { nscaleAccessKey } from "./support";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const ROOT_ACCESS = "OSKTESTROOTACCESSKEY";
@@ -235,13 +234,8 @@ describe("S3Client against the emulator", () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ nscale: { createStatus: "provisioned" } });
-    const res = await request(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${emu.nscaleToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ metadata: { name: "s3-client-test" }, spec: { identityPolicy: "bucket-admin" } }),
-    });
-    const created = nscale.AccessKeyCreateResponse.parse(await res.body.json());
-    key = { endpoint: emu.s3Url, region: "us-east-1", credentials: { accessKeyId: created.spec.accessKeyId, secretAccessKey: created.spec.secret } };
+    const { accessKeyId, secretAccessKey } = await nscaleAccessKey(emu, { name: "s3-client-test" });
+    key = { endpoint: emu.s3Url, region: "us-east-1", credentials: { accessKeyId, secretAccessKey } };
   });
 
   afterAll(async () => {

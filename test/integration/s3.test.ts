@@ -3,107 +3,27 @@
  * (no project client), then checked for the S3 codes a real endpoint would answer.
  */
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, it } from "vitest";
 import { request } from "undici";
 import * as hostup from "../../src/clouds/hostup/schemas";
-import * as nscale from "../../src/clouds/nscale/schemas";
-import { startEmulator, type Emulator } from "../../src/emulator";
-
-interface Creds {
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-}
-
-interface S3Call {
-  query?: Record<string, string>;
-  body?: string;
-  headers?: Record<string, string>;
-  /** Signing time; default now. */
-  date?: Date;
-  unsignedPayload?: boolean;
-  /** Change the request after it was signed. */
-  tamper?: (req: { path: string; headers: Record<string, string>; body?: string }) => void;
-}
-
-interface S3Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+import type { Emulator } from "../../src/emulator";
+import { encodeSegment, s3Request, s3Signer, xmlCode, type S3Call, type S3Reply } from "./s3-support";
+import { hostupAccessKey, nscaleAccessKey, useEmulator, type S3Creds as Creds } from "./support";
 
 let emu: Emulator;
+useEmulator({ nscale: { createStatus: "provisioned" } }, (e) => (emu = e));
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const encodeSegment = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const s3Path = (bucket?: string, key?: string) =>
   bucket === undefined ? "/" : `/${bucket}${key === undefined ? "" : `/${key.split("/").map(encodeSegment).join("/")}`}`;
-const xmlCode = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
-
-async function s3(creds: Creds | undefined, method: string, path: string, opts: S3Call = {}): Promise<S3Reply> {
-  const url = new URL(emu.s3Url);
-  const query = opts.query ?? {};
-  let headers: Record<string, string> = { host: url.host, ...opts.headers };
-  if (creds) {
-    headers["x-amz-content-sha256"] = opts.unsignedPayload ? "UNSIGNED-PAYLOAD" : sha256(opts.body ?? "");
-    const signer = new SignatureV4({ credentials: creds, region: creds.region, service: "s3", sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign(
-      { method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query, headers, body: opts.body },
-      { signingDate: opts.date ?? new Date() },
-    );
-    headers = { ...signed.headers };
-  }
-  const req = { path, headers, body: opts.body };
-  opts.tamper?.(req);
-  const search = Object.entries(query)
-    .map(([k, v]) => `${encodeSegment(k)}=${encodeSegment(v)}`)
-    .join("&");
-  const res = await request(`${emu.s3Url}${req.path}${search ? `?${search}` : ""}`, {
-    method: method as "GET",
-    headers: req.headers,
-    body: req.body,
-  });
-  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
-}
-
-async function nscaleKey(identityPolicy = "bucket-admin"): Promise<Creds & { id: string }> {
-  const res = await request(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${emu.nscaleToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ metadata: { name: `k-${Math.random().toString(36).slice(2, 10)}` }, spec: { identityPolicy } }),
-  });
-  const created = nscale.AccessKeyCreateResponse.parse(await res.body.json());
-  return { id: created.metadata.id, accessKeyId: created.spec.accessKeyId, secretAccessKey: created.spec.secret, region: "us-east-1" };
-}
-
-async function hostupKey(): Promise<Creds> {
-  const res = await request(`${emu.hostupApiUrl}/object-storage/keys`, {
-    method: "POST",
-    headers: { "x-api-key": emu.hostupApiKey, "content-type": "application/json" },
-    body: JSON.stringify({ label: "s3-test" }),
-  });
-  const key = hostup.KeyCreateResponse.parse(await res.body.json()).data.key;
-  return { accessKeyId: key.accessKey, secretAccessKey: key.secretKey, region: "eu-north-1" };
-}
+const s3 = (creds: Creds | undefined, method: string, path: string, opts: S3Call = {}) => s3Request(emu.s3Url, creds, method, path, opts);
+const nscaleKey = (identityPolicy = "bucket-admin") => nscaleAccessKey(emu, { identityPolicy });
+const hostupKey = () => hostupAccessKey(emu, "s3-test");
 
 function expectS3Error(res: S3Reply, status: number, code: string) {
   expect({ status: res.status, code: xmlCode(res.body) }).toEqual({ status, code });
   expect(res.headers["content-type"]).toBe("application/xml");
   expect(res.body).toMatch(/<Error><Code>.+<\/Code><Message>.+<\/Message>.*<RequestId>[0-9A-F]+<\/RequestId><\/Error>/);
 }
-
-beforeAll(async () => {
-  emu = await startEmulator({ nscale: { createStatus: "provisioned" } });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-});
 
 describe("S3 with a valid signature", () => {
   it("supports the bucket and object operations with an Nscale key", async () => {
@@ -123,7 +43,7 @@ describe("S3 with a valid signature", () => {
     });
     expect(put.status).toBe(200);
     expect(put.headers.etag).toBe(`"${createHash("md5").update("hello").digest("hex")}"`);
-    await s3(k, "PUT", s3Path("data", "top.txt"), { body: "x", unsignedPayload: true });
+    await s3(k, "PUT", s3Path("data", "top.txt"), { body: "x", payloadHash: "UNSIGNED-PAYLOAD" });
 
     const get = await s3(k, "GET", s3Path("data", "dir/hello world.txt"));
     expect(get).toMatchObject({ status: 200, body: "hello" });
@@ -198,9 +118,8 @@ describe("S3 with a valid signature", () => {
     const tampered = await request(url.replace("doc.pdf", "other.pdf"));
     expect(xmlCode(await tampered.body.text())).toBe("SignatureDoesNotMatch");
 
-    const signer = new SignatureV4({ credentials: k, region: k.region, service: "s3", sha256: Sha256, uriEscapePath: false });
     const u = new URL(emu.s3Url);
-    const old = await signer.presign(
+    const old = await s3Signer(k).presign(
       { method: "GET", protocol: "http:", hostname: u.hostname, port: Number(u.port), path: "/shared/doc.pdf", query: {}, headers: { host: u.host } },
       { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) },
     );
