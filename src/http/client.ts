@@ -92,6 +92,8 @@ export interface RequestSpec<S extends z.ZodType | undefined> {
   okStatuses?: number[];
   /** Statuses returned as-is (not thrown), e.g. 404 on a read, or 429 on a request the caller retries itself. */
   passthroughStatuses?: number[];
+  /** Passes a passthrough status on only when this says the answer is the API's own; else it is thrown. */
+  passthroughWhen?: (raw: RawResponse) => boolean;
   /** The hint if this request gets no response (overrides `describeTransportError`). */
   transportHint?: string;
 }
@@ -137,7 +139,7 @@ export class HttpClient {
     const raw = await this.exchange(spec);
     const ok = spec.okStatuses ? spec.okStatuses.includes(raw.status) : raw.status >= 200 && raw.status < 300;
     if (!ok) {
-      if (spec.passthroughStatuses?.includes(raw.status)) {
+      if (spec.passthroughStatuses?.includes(raw.status) && (spec.passthroughWhen?.(raw) ?? true)) {
         return { status: raw.status, data: undefined as Parsed<S>, raw };
       }
       throw this.apiError(spec.operation, raw);

@@ -46,6 +46,9 @@ export function isHostUpRateLimit(raw: RawResponse): boolean {
   return raw.status === 429 && (hostupError(raw) !== undefined || headerValue(raw, "x-ratelimit-limit") !== undefined || headerValue(raw, "x-ratelimit-reset") !== undefined);
 }
 
+/** A 404 is "gone" only when HostUp itself says so; any other 404 is thrown. */
+const GONE_ON_OWN_404 = { passthroughStatuses: [404], passthroughWhen: isHostUpNotFound };
+
 const FORBIDDEN =
   "The API key is not allowed to manage object storage: grant it the object-storage scope (see GET /api/keys/scopes), and make sure the account is identity-verified and object storage is activated.";
 
@@ -95,17 +98,14 @@ export class HostUpClient {
 
   /** H2. "deleted", or "gone" on the API's own not-found. */
   async deleteKey(accessKey: string): Promise<"deleted" | "gone"> {
-    const operation = "delete object storage key";
     const res = await this.http.send({
-      operation,
+      operation: "delete object storage key",
       method: "DELETE",
       path: `object-storage/keys/${encodeAccessKeyForPath(accessKey)}`,
       schema: DeletedResponse,
-      passthroughStatuses: [404],
+      ...GONE_ON_OWN_404,
     });
-    if (res.status !== 404) return "deleted";
-    if (isHostUpNotFound(res.raw)) return "gone";
-    throw this.http.apiError(operation, res.raw);
+    return res.status === 404 ? "gone" : "deleted";
   }
 
   /** H3. */
@@ -133,11 +133,8 @@ export class HostUpClient {
 
   /** H6. `undefined` on the API's own not-found. */
   async getBucket(name: string) {
-    const operation = "read bucket";
-    const res = await this.http.send({ operation, method: "GET", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: BucketResponse, passthroughStatuses: [404] });
-    if (res.status !== 404) return res.data.data.bucket;
-    if (isHostUpNotFound(res.raw)) return undefined;
-    throw this.http.apiError(operation, res.raw);
+    const res = await this.http.send({ operation: "read bucket", method: "GET", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: BucketResponse, ...GONE_ON_OWN_404 });
+    return res.status === 404 ? undefined : res.data.data.bucket;
   }
 
   /** H4. */
@@ -153,11 +150,8 @@ export class HostUpClient {
 
   /** H7. "deleted", or "gone" on the API's own not-found. */
   async deleteBucket(name: string): Promise<"deleted" | "gone"> {
-    const operation = "delete bucket";
-    const res = await this.http.send({ operation, method: "DELETE", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: DeletedResponse, passthroughStatuses: [404] });
-    if (res.status !== 404) return "deleted";
-    if (isHostUpNotFound(res.raw)) return "gone";
-    throw this.http.apiError(operation, res.raw);
+    const res = await this.http.send({ operation: "delete bucket", method: "DELETE", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: DeletedResponse, ...GONE_ON_OWN_404 });
+    return res.status === 404 ? "gone" : "deleted";
   }
 }
 

@@ -28,6 +28,9 @@ export function isNscaleNotFound(raw: RawResponse): boolean {
   return raw.status === 404 && parsed.success && parsed.data.error === "not_found";
 }
 
+/** A 404 is "gone" only when Nscale itself says so; any other 404 is thrown. */
+const GONE_ON_OWN_404 = { passthroughStatuses: [404], passthroughWhen: isNscaleNotFound };
+
 const FORBIDDEN =
   "The token lacks a required scope: it needs `storage:objectstorageendpoints/accesskeys` (create, read, delete) and `storage:objectstorageendpoints` (read), which the organization administrator and project user roles hold.";
 
@@ -74,11 +77,8 @@ export class NscaleClient {
 
   /** K3. `undefined` only on the API's own not-found. */
   async getAccessKey(endpointId: string, keyId: string) {
-    const operation = "read access key";
-    const res = await this.http.send({ operation, method: "GET", path: this.keysPath(endpointId, keyId), schema: AccessKeyRead, passthroughStatuses: [404] });
-    if (res.status !== 404) return res.data;
-    if (isNscaleNotFound(res.raw)) return undefined;
-    throw this.http.apiError(operation, res.raw);
+    const res = await this.http.send({ operation: "read access key", method: "GET", path: this.keysPath(endpointId, keyId), schema: AccessKeyRead, ...GONE_ON_OWN_404 });
+    return res.status === 404 ? undefined : res.data;
   }
 
   /** K2. */
@@ -89,11 +89,8 @@ export class NscaleClient {
 
   /** K4. "accepted" when deletion started (202), "gone" on the API's own not-found. */
   async deleteAccessKey(endpointId: string, keyId: string): Promise<"accepted" | "gone"> {
-    const operation = "delete access key";
-    const res = await this.http.send({ operation, method: "DELETE", path: this.keysPath(endpointId, keyId), passthroughStatuses: [404] });
-    if (res.status !== 404) return "accepted";
-    if (isNscaleNotFound(res.raw)) return "gone";
-    throw this.http.apiError(operation, res.raw);
+    const res = await this.http.send({ operation: "delete access key", method: "DELETE", path: this.keysPath(endpointId, keyId), ...GONE_ON_OWN_404 });
+    return res.status === 404 ? "gone" : "accepted";
   }
 
   /** E3. */
