@@ -4,45 +4,17 @@
  * tags, same-name races between two "stacks", and the APIs' own not-found bodies that the library
  * must tell apart from a proxy's 404. Over loopback HTTP.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { request } from "undici";
+import { describe, expect, it } from "vitest";
 import * as hostup from "../../src/clouds/hostup/schemas";
 import * as nscale from "../../src/clouds/nscale/schemas";
 import { startEmulator, type Emulator, type FaultAction } from "../../src/emulator";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
-
-async function call(
-  method: string,
-  url: string,
-  opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-    headers["content-type"] ??= "application/json";
-  }
-  const res = await request(url, { method: method as "GET", headers, body });
-  const text = await res.body.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, text, json };
-}
+import { call, useEmulator } from "./support";
 
 const TOKEN_A = "stack-a-token";
 const TOKEN_B = "stack-b-token";
 
 let emu: Emulator;
+useEmulator({ nscale: { tokens: ["emulator-nscale-token", TOKEN_A, TOKEN_B] } }, (e) => (emu = e));
 const keysPath = () => `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
 const keysUrl = () => `${emu.nscaleApiUrl}${keysPath()}`;
 const hostupKeysUrl = () => `${emu.hostupApiUrl}/object-storage/keys`;
@@ -55,16 +27,6 @@ const keyBody = (name: string, tags?: Array<{ name: string; value: string }>) =>
 const nscaleKeyCount = () => emu.inspect().nscale.keys.length;
 const hostupKeyCount = () => emu.inspect().hostup.keys.length;
 const lastLog = () => emu.requests[emu.requests.length - 1];
-
-beforeAll(async () => {
-  emu = await startEmulator({ nscale: { tokens: ["emulator-nscale-token", TOKEN_A, TOKEN_B] } });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-});
 
 describe("foreign: a proxy's plain-text and HTML pages, on any route", () => {
   it("plain-text 404 `404 page not found` on the Nscale key route; the request never reaches the API", async () => {

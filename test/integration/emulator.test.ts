@@ -1,41 +1,12 @@
 /**
  * The emulator's control planes, over loopback HTTP, checked against the shared wire schemas.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { request } from "undici";
+import { describe, expect, it } from "vitest";
 import * as hostup from "../../src/clouds/hostup/schemas";
 import * as nscale from "../../src/clouds/nscale/schemas";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import { decodeAccessKeySegment } from "../../src/emulator/hostup";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
-
-async function call(
-  method: string,
-  url: string,
-  opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...opts.headers };
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
-    headers["content-type"] ??= "application/json";
-  }
-  const res = await request(url, { method: method as "GET", headers, body });
-  const text = await res.body.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode, headers: res.headers, text, json };
-}
+import { call, useEmulator, type Reply } from "./support";
 
 const SEED_REQUEST = {
   metadata: { name: "bucket-admin-key", description: "Access key for bucket administration" },
@@ -54,6 +25,7 @@ const SEED_METADATA_KEYS = [
 ];
 
 let emu: Emulator;
+useEmulator(undefined, (e) => (emu = e));
 const keysUrl = () => `${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
 const ns = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${emu.nscaleToken}`, ...extra });
 const hu = () => ({ "x-api-key": emu.hostupApiKey });
@@ -91,16 +63,6 @@ function expectHostupError(res: Reply, status: number, code: string) {
   expect(body).not.toHaveProperty("success");
   return body as { code: string; error: string; message: string; requestId?: string };
 }
-
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
-});
 
 describe("startEmulator", () => {
   it("exposes loopback URLs, default credentials and the seeded endpoint", () => {
