@@ -4,50 +4,18 @@
  * two stacks racing for one name. The provider is called as the engine calls it, over loopback.
  * Each case checks what is recorded (state kept, nothing deleted, nothing leaked), not only wording.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { forgetCachedReads } from "../../src/clouds/cache";
+import { describe, expect, it } from "vitest";
 import { NscaleClient } from "../../src/clouds/nscale/client";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { S3Client } from "../../src/s3/client";
+import { keyInputs, useProviderEmulator } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  Object.assign(process.env, {
-    NSCALE_API_URL: emu.nscaleApiUrl,
-    NSCALE_API_TOKEN: emu.nscaleToken,
-    HOSTUP_API_URL: emu.hostupApiUrl,
-    HOSTUP_API_KEY: emu.hostupApiKey,
-    NSCALE_POLL_INTERVAL_MS: "10",
-    NSCALE_PROVISIONING_TIMEOUT_SECONDS: "5",
-    NSCALE_RECONCILE_GRACE_SECONDS: "0.5",
-    OSK_HTTP_RETRY_BUDGET_MS: "1500",
-  });
-  await provider.configure({ config: { get: () => undefined } });
-});
-afterAll(async () => {
-  process.env = savedEnv;
-  await emu.close();
-});
-beforeEach(() => {
-  forgetCachedReads();
-  emu.reset();
-  emu.clearFaults();
-  emu.configure?.({ nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } });
-});
-
-async function checked(news: Record<string, unknown>) {
-  const r = await provider.check({}, { ...news, __provider: SHIM });
-  expect(r.failures).toEqual([]);
-  return { ...r.inputs, __provider: SHIM };
-}
-const nscaleKey = (extra: Record<string, unknown> = {}) =>
-  checked({ cloud: "nscale", resourceName: "admin", endpointId: emu.endpointId, identityPolicy: "bucket-admin", ...extra });
-const hostupKey = (extra: Record<string, unknown> = {}) => checked({ cloud: "hostup", resourceName: "app", ...extra });
+// The emulator is reconfigured by cases; reset() brings back these start-up options.
+useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
+const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
 const liveNscale = () => emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id);
 const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
 const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);

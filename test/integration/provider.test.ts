@@ -2,50 +2,18 @@
  * The provider's lifecycle methods called directly (as the dynamic-provider host calls them)
  * against the emulator: partial creates recorded, nothing orphaned, secrets never lost on refresh.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import { describe, expect, it } from "vitest";
+import type { Emulator } from "../../src/emulator";
 import { LifecycleError, ProviderApiError } from "../../src/errors";
 import { PartialCreateError } from "../../src/provider/abi";
 import * as provider from "../../src/provider";
-import { forgetCachedReads } from "../../src/clouds/cache";
+import { keyInputs, useProviderEmulator } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  Object.assign(process.env, {
-    NSCALE_API_URL: emu.nscaleApiUrl,
-    NSCALE_API_TOKEN: emu.nscaleToken,
-    HOSTUP_API_URL: emu.hostupApiUrl,
-    HOSTUP_API_KEY: emu.hostupApiKey,
-    NSCALE_POLL_INTERVAL_MS: "10",
-    NSCALE_PROVISIONING_TIMEOUT_SECONDS: "5",
-    NSCALE_RECONCILE_GRACE_SECONDS: "0.5",
-    OSK_HTTP_RETRY_BUDGET_MS: "1500",
-  });
-  await provider.configure({ config: { get: () => undefined } });
-});
-afterAll(async () => {
-  process.env = savedEnv;
-  await emu.close();
-});
-beforeEach(() => {
-  forgetCachedReads(); // the emulator is reconfigured between cases
-  emu.reset();
-  emu.clearFaults();
-  emu.configure?.({ nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } });
-});
-
-async function checked(news: Record<string, unknown>) {
-  const r = await provider.check({}, { ...news, __provider: SHIM });
-  expect(r.failures).toEqual([]);
-  return { ...(r.inputs as Record<string, unknown>), __provider: SHIM } as Record<string, unknown>;
-}
-const nscaleKey = (extra: Record<string, unknown> = {}) =>
-  checked({ cloud: "nscale", resourceName: "admin", endpointId: emu.endpointId, identityPolicy: "bucket-admin", ...extra });
-const hostupKey = (extra: Record<string, unknown> = {}) => checked({ cloud: "hostup", resourceName: "app", ...extra });
+// The emulator is reconfigured by cases; reset() brings back these start-up options.
+useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
+const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
 
 const ourNscaleKeys = () => emu.inspect().nscale.keys.filter((k) => !k.deleting);
 
