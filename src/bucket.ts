@@ -9,6 +9,7 @@ import { providerShim } from "./shim";
 
 /** Derived from the bucket's state schema. */
 const BUCKET_SECRET_OUTPUTS = Object.entries(BucketState.shape).filter(([, f]) => isSecret(f)).map(([k]) => k);
+import type { CloudArgs } from "./clouds/registry";
 import type { ObjectStorageAccessKey } from "./resource";
 
 /** Serialized into state as `__provider` (see ./shim). */
@@ -29,7 +30,7 @@ export interface ObjectStorageBucketArgs {
 
 export class ObjectStorageBucket extends pulumi.dynamic.Resource {
   declare readonly bucketName: pulumi.Output<string>;
-  declare readonly cloud: pulumi.Output<"nscale" | "hostup">;
+  declare readonly cloud: pulumi.Output<CloudArgs["cloud"]>;
   declare readonly s3Endpoint: pulumi.Output<string>;
   declare readonly region: pulumi.Output<string | undefined>;
   declare readonly accessKeyId: pulumi.Output<string>;
