@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { LifecycleError, ProviderApiError } from "../../errors";
-import { defaultRetryPolicy } from "../../http/retry";
+import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
 import { backoffCeilingMs } from "../../http/wait";
 import { compact } from "../../model/fields";
 import { ReadCache } from "../cache";
@@ -17,7 +17,6 @@ import type { HostUpInputs, HostUpState } from "./model";
 
 export const HOSTUP_DEFAULT_S3_ENDPOINT = "https://s3.hostup.se";
 export const HOSTUP_DEFAULT_REGION = "eu-north-1";
-const MAX_CREATE_ATTEMPTS = 5;
 
 export function hostupClient(ctx: OperationContext): HostUpClient {
   const c = ctx.connection;
@@ -123,7 +122,7 @@ async function createOnce(api: HostUpClient, label: string, ctx: OperationContex
       if (!(err instanceof ProviderApiError) || !hostupAnswers.isOutcomeUnknown(err)) throw err;
       const wait = Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1));
       const ownRateLimit = err.status === 429 && err.ownAnswer === true;
-      if (!ownRateLimit || attempt >= MAX_CREATE_ATTEMPTS || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
+      if (!ownRateLimit || attempt > maxRetriesFor429(defaultRetryPolicy) || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
       await sleep(wait);
     }
   }

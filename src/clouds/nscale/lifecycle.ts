@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { defaultRetryPolicy } from "../../http/retry";
+import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
 import { backoffCeilingMs } from "../../http/wait";
 import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
 import { compact } from "../../model/fields";
@@ -23,8 +23,6 @@ import type { AccessKeyRead } from "./schemas";
 export const MARKER_TAG = "pulumi-object-storage-keys/create-id";
 /** Nscale's (and the emulator's) S3 does not report a region; this one signs when none is set. */
 const SIGNING_REGION_FALLBACK = "us-east-1";
-/** Attempts of one create when the server answers 429. */
-const MAX_CREATE_ATTEMPTS = 5;
 const MAX_POLL_INTERVAL_MS = 5_000;
 
 function client(ctx: OperationContext): NscaleClient {
@@ -169,7 +167,7 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
     } catch (err) {
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
       const wait = err.status === 429 ? Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1)) : undefined;
-      const retry = wait !== undefined && attempt < MAX_CREATE_ATTEMPTS && Date.now() + wait < budgetEnds;
+      const retry = wait !== undefined && attempt <= maxRetriesFor429(defaultRetryPolicy) && Date.now() + wait < budgetEnds;
       const verdict = await reconcile(api, inputs, name, marker, err, ctx, retry ? 0 : ctx.timing.reconcileGraceMs);
       // Retried only when nothing of this attempt is left: absent, or found and deleted again.
       if (!retry || verdict.outcome === "stuck") throw verdict.error;
