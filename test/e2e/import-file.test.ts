@@ -157,6 +157,8 @@ interface Case {
   args(emu: Emulator, made: Made): string[];
   /** Resource options the program adds to the printed ones (none: the printed line as it is). */
   extraOptions?: string;
+  /** The printed declaration changed so that it no longer matches the key (a replacement). */
+  mismatch(decl: string): string;
   keyExists(emu: Emulator, made: Made): boolean;
   /** After unprotect + destroy. */
   survivesDestroy: boolean;
@@ -169,6 +171,7 @@ const CASES: Case[] = [
     cloud: "nscale",
     make: (emu) => nscaleKeyOutOfBand(emu, "console-made-key", "made in the console"),
     args: (emu, made) => ["--cloud", "nscale", "--id", `${emu.endpointId}/${made.id}`],
+    mismatch: (decl) => decl.replace('identityPolicy: "bucket-admin"', 'identityPolicy: "bucket-readonly"'),
     keyExists: (emu, made) => nscaleKeyIds(emu).includes(made.id),
     survivesDestroy: false,
     secretVia: "env",
@@ -178,6 +181,7 @@ const CASES: Case[] = [
     make: (emu) => hostupKeyOutOfBand(emu, "Dashboard Key"),
     args: (_emu, made) => ["--cloud", "hostup", "--access-key", made.accessKeyId, "--label", "Dashboard Key"],
     extraOptions: "retainOnDelete: true",
+    mismatch: (decl) => decl.replace('{ cloud: "hostup" }', '{ cloud: "hostup", label: "Another Label" }'),
     keyExists: (emu, made) => hostupKeyIds(emu).includes(made.id),
     survivesDestroy: true,
     secretVia: "stdin",
@@ -262,6 +266,17 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       expect(keyWrites(emu, afterImport), "import, up and refresh neither create nor delete a key").toEqual([]);
       expect(c.keyExists(emu, made)).toBe(true);
       expectNoPlaintext(await readStateFile(p.backendDir, ".pulumi"), { secret: made.secret });
+
+      // A declaration that does not match the key would replace it: refused at preview while protected.
+      const changed = c.mismatch(decl);
+      expect(changed).not.toBe(decl);
+      await writeProgram(p.dir, changed);
+      const replacing = await p.pulumi(bin, "preview");
+      console.log(`[${c.cloud}] preview of a mismatching declaration -> exit ${replacing.code}: ${(replacing.stdout + replacing.stderr).match(/error: [^\n]*(unable to replace|replaces this key)[^\n]*/)?.[0] ?? ""}`);
+      expect(replacing.code, transcript(replacing)).not.toBe(0);
+      expect(replacing.stdout + replacing.stderr).toMatch(c.cloud === "hostup" ? /unable to replace resource[\s\S]*marked for protection/ : /unable to replace resource|name: changing identityPolicy replaces this key/);
+      await writeProgram(p.dir, decl);
+      expect(keyWrites(emu, afterImport)).toEqual([]);
 
       // 4. Destroy: refused while protected; the key is untouched.
       const refused = await p.pulumi(bin, "destroy", "--yes");
