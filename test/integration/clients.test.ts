@@ -2,25 +2,18 @@
  * The HTTP clients against the emulator over loopback: every endpoint, error mapping with hints,
  * and the retry policy observed in the emulator's request log.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HostUpClient } from "../../src/clouds/hostup/client";
 import { NscaleClient } from "../../src/clouds/nscale/client";
 import { nscaleAnswers, nscaleHints } from "../../src/clouds/nscale/answers";
 import { hostupHints } from "../../src/clouds/hostup/answers";
-import { ProviderApiError } from "../../src/errors";
-import { startEmulator, type Emulator } from "../../src/emulator";
+import type { Emulator } from "../../src/emulator";
+import { apiError, useEmulator } from "./support";
 
 let emu: Emulator;
 const fastRetry = { minDelayMs: 5, maxDelayMs: 2000, maxRetries: 4, totalBudgetMs: 10_000 };
 
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(async () => emu.close());
-beforeEach(() => {
-  emu.reset();
-  emu.clearFaults();
-});
+useEmulator(undefined, (e) => (emu = e));
 
 // With the hints their cloud modules give them, as every operation does.
 const nscale = (token = emu.nscaleToken) => new NscaleClient({ apiUrl: emu.nscaleApiUrl, token, retry: fastRetry, hints: nscaleHints });
@@ -29,15 +22,6 @@ const createBody = (name = "bucket-admin-key", identityPolicy = "bucket-admin") 
   metadata: { name, description: "Access key for bucket administration" },
   spec: { identityPolicy },
 });
-
-async function apiError(p: Promise<unknown>): Promise<ProviderApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderApiError);
-  return err as ProviderApiError;
-}
 
 function count(method: string, pathPart: string): number {
   return emu.requests.filter((r) => r.method === method && r.path.includes(pathPart)).length;

@@ -9,9 +9,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ProviderApiError } from "../../src/errors";
 import { HttpClient, sharedDispatcher, type TransportErrorInfo } from "../../src/http/client";
 import type { RetryPolicy } from "../../src/http/retry";
+import { apiError as failure } from "./support";
 
 interface Hit {
   method: string;
@@ -56,15 +56,6 @@ const tooManyForever = (retryAfter: string) => (_req: IncomingMessage, res: Serv
 
 function client(baseUrl: string, retry: Partial<RetryPolicy>, extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) {
   return new HttpClient({ cloud: "test", baseUrl, authHeaders: {}, describeError: () => ({}), retry, ...extra });
-}
-
-async function failure(p: Promise<unknown>): Promise<ProviderApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderApiError);
-  return err as ProviderApiError;
 }
 
 afterEach(async () => {
