@@ -1,7 +1,10 @@
 /**
- * Documents a limitation: Node dynamic resources cannot be imported by the engine (the `import`
- * resource option, `pulumi import` / `stack.import()`), because the engine's Read during import
- * carries no `__provider`. The supported way is the resource's own `adopt` input. These tests
+ * Documents a limitation: Node dynamic resources cannot be imported by the engine from an ID alone
+ * (the `import` resource option, `pulumi import` / `stack.import()`), because the engine's Read
+ * during import carries no `__provider`. The ways that work are the resource's own `adopt` input,
+ * and (CLI >= 3.254) an import entry carrying `inputs` and `outputs`, as `import-file` writes it:
+ * the last case here feeds that entry to `stack.import()` and asserts what the suite's CLI does
+ * with it (import-file.test.ts drives the command and `pulumi import --file` end to end). These tests
  * assert that the engine refuses, print its message, and check that a refused import changes
  * neither the state nor the existing key. They assert that behaviour, not the wording: the
  * message is the SDK's crash on the missing provider, which differs between versions (3.248:
@@ -9,20 +12,24 @@
  * not undefined"). `stack.import()` needs the Node.js language host
  * (scripts/ensure-pulumi provides one); project-folder.test.ts runs the CLI's `pulumi import`.
  */
+import * as path from "node:path";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
-import { createTestStack } from "./harness";
+import { createTestStack, getEngine, readStateFile, REPO_ROOT } from "./harness";
 import {
   ACCESS_KEY_TYPE,
   accessKeysInState,
   emulatorEnv,
   expectFailure,
+  expectNoPlaintext,
   keysProgram,
   loadLib,
   nscaleKeyIds,
   requestsSince,
   startSuiteEmulator,
+  SECRET_SIG,
   suiteGate,
   type KeySpec,
 } from "./support";
@@ -35,15 +42,15 @@ let specs: KeySpec[] = [];
 const program = keysProgram(lib, () => specs);
 
 /** A key made outside Pulumi (as in the Nscale console). */
-async function createKeyOutOfBand(name: string): Promise<{ id: string; accessKeyId: string }> {
+async function createKeyOutOfBand(name: string): Promise<{ id: string; accessKeyId: string; secret: string }> {
   const res = await fetch(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${emu.nscaleToken}` },
     body: JSON.stringify({ metadata: { name }, spec: { identityPolicy: "bucket-admin" } }),
   });
   expect(res.status).toBe(201);
-  const body = (await res.json()) as { metadata: { id: string }; spec: { accessKeyId: string } };
-  return { id: body.metadata.id, accessKeyId: body.spec.accessKeyId };
+  const body = (await res.json()) as { metadata: { id: string }; spec: { accessKeyId: string; secret: string } };
+  return { id: body.metadata.id, accessKeyId: body.spec.accessKeyId, secret: body.spec.secret };
 }
 
 /** Requests that could change a key on the emulator (anything but a read). */
@@ -67,9 +74,29 @@ function engineError(message: string): string {
   return [...new Set(lines)].join("\n") || message.slice(0, 500);
 }
 
+/** The entry `import-file` writes, built in this process from the built package (dist/import). */
+async function importFileEntry(name: string, key: { id: string; secret: string }): Promise<Record<string, unknown>> {
+  const load = (m: string) => require(path.join(REPO_ROOT, "dist", m)) as Record<string, any>;
+  const { describeKey } = load("import/describe.js");
+  const { buildImportFile, secretStateFields } = load("import/build.js");
+  const { serializedAccessKeyProvider } = load("import/provider-text.js");
+  const { clouds } = load("clouds/registry.js");
+  const described = await describeKey(
+    { cloud: "nscale", resourceName: name, endpointId: emu.endpointId, keyId: key.id, secret: key.secret, secretFrom: "the test" },
+    { env: emulatorEnv(emu) },
+  );
+  return buildImportFile(name, described, await serializedAccessKeyProvider(), secretStateFields(clouds.nscale)).resources[0];
+}
+
+function cliAtLeast(version: string, min: readonly number[]): boolean {
+  const v = version.replace(/^v/, "").split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((v[i] ?? 0) !== min[i]) return (v[i] ?? 0) > min[i]!;
+  return true;
+}
+
 describe("import of an ObjectStorageAccessKey (engine limitation)", () => {
   beforeAll(async () => {
-    emu = await startSuiteEmulator();
+    emu = await startSuiteEmulator({ nscale: { createStatus: "provisioned" } });
     if (!(await gate.ready())) return;
     gate.set(await createTestStack({ projectName: "osk-e2e-import", program, envVars: emulatorEnv(emu) }));
     existing = await createKeyOutOfBand("console-made-key");
@@ -117,5 +144,39 @@ describe("import of an ObjectStorageAccessKey (engine limitation)", () => {
     expect(nscaleKeyIds(emu)).toEqual([existing.id]);
     expect(keySnapshot(), "the key, its secret and the endpoint's keys are untouched").toEqual(before);
     expect(writesSince(from), "no request that could change a key").toEqual([]);
+  });
+  it("stack.import() with import-file's entry (inputs + outputs): CLI >= 3.254 imports it and the declared key shows no changes; older CLIs fail and record nothing", async (ctx) => {
+    const ts = gate.stack(ctx);
+    const { stack } = ts;
+    const engine = await getEngine();
+    const cli = "skip" in engine ? "0.0.0" : engine.version;
+    const key = await createKeyOutOfBand("entry-imported-key");
+    const entry = await importFileEntry("from-entry", key);
+    expect(entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "from-entry", id: key.id });
+    specs = [];
+    const from = emu.requests.length;
+    const attempt = stack.import({ resources: [entry as never], protect: false, generateCode: false });
+    if (!cliAtLeast(cli, [3, 254, 0])) {
+      const message = await expectFailure(attempt);
+      console.log(`stack.import() with inputs/outputs on CLI ${cli} -> ${engineError(message)}`);
+      expect(message, "the import is what failed").toMatch(/from-entry/);
+      expect(await accessKeysInState(stack)).toEqual([]);
+    } else {
+      await attempt;
+      const [recorded] = await accessKeysInState(stack);
+      expect(recorded?.id).toBe(key.id);
+      expect(recorded?.outputs?.["secretAccessKey"]).toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(key.secret) });
+      specs = [{ name: "from-entry", args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" } }];
+      const preview = await stack.preview();
+      expect(preview.changeSummary, `CLI ${cli}: the declared key matches what was imported`).toEqual({ same: 2 });
+      const up = await stack.up();
+      expect(up.summary.resourceChanges).toEqual({ same: 2 });
+      expect(up.outputs["secretAccessKey"]).toMatchObject({ value: key.secret, secret: true });
+      expectNoPlaintext(await readStateFile(ts.backendDir, ".pulumi"), { secret: key.secret });
+      specs = [];
+      await stack.up(); // unprotected (protect: false): removing it from the program deletes the key
+      expect(nscaleKeyIds(emu)).not.toContain(key.id);
+    }
+    expect(writesSince(from).filter((w) => !w.startsWith("DELETE")), "no key is created").toEqual([]);
   });
 });
