@@ -38,15 +38,15 @@
  * exhausting the retries takes well under a second; transient faults use the real policy (so
  * 429's Retry-After: 1 is honoured for real).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startEmulator, type Emulator, type FaultAction, type FaultRule } from "../../src/emulator";
+import type { Emulator, FaultAction, FaultRule } from "../../src/emulator";
 import { ConfigurationError, LifecycleError, ProviderApiError } from "../../src/errors";
 import { PartialCreateError } from "../../src/provider/abi";
 import { defaultRetryPolicy, type RetryPolicy } from "../../src/http/retry";
 import * as provider from "../../src/provider";
-import { forgetCachedReads } from "../../src/clouds/cache";
 import { startLateCommitProxy, type LateCommitProxy } from "./fault-matrix-support";
+import { useProviderEmulator } from "./support";
 
 // ---------------------------------------------------------------------------------------------
 // Knobs
@@ -215,40 +215,31 @@ const rows: Row[] = [];
 
 let emu: Emulator;
 let proxy: LateCommitProxy;
-const savedEnv = { ...process.env };
 const savedPolicy = { ...defaultRetryPolicy };
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  proxy = await startLateCommitProxy(emu.url);
-  Object.assign(process.env, {
-    NSCALE_API_URL: emu.nscaleApiUrl,
-    NSCALE_API_TOKEN: emu.nscaleToken,
-    HOSTUP_API_URL: emu.hostupApiUrl,
-    HOSTUP_API_KEY: emu.hostupApiKey,
+useProviderEmulator((e) => (emu = e), {
+  knobs: {
     NSCALE_POLL_INTERVAL_MS: "10",
     NSCALE_PROVISIONING_TIMEOUT_SECONDS: PROVISIONING_TIMEOUT_SECONDS,
     OSK_HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     OSK_HTTP_BODY_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     // Long enough for the late-commit proxy (the server commits ~1.5 s after the client gave up).
     NSCALE_RECONCILE_GRACE_SECONDS: "4",
-  });
-  await provider.configure({ config: { get: () => undefined } });
+  },
+  beforeEach: () => {
+    process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = PROVISIONING_TIMEOUT_SECONDS;
+    Object.assign(defaultRetryPolicy, REAL_POLICY);
+  },
+});
+
+beforeAll(async () => {
+  proxy = await startLateCommitProxy(emu.url);
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
   Object.assign(defaultRetryPolicy, savedPolicy);
   await proxy?.close();
-  await emu?.close();
   printSummary();
-});
-
-beforeEach(() => {
-  forgetCachedReads(); // the emulator is reset between cases
-  emu.reset();
-  process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = PROVISIONING_TIMEOUT_SECONDS;
-  Object.assign(defaultRetryPolicy, REAL_POLICY);
 });
 
 // ---------------------------------------------------------------------------------------------
