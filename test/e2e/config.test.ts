@@ -5,15 +5,15 @@
  * state: the credentials must be ciphertext there. (Env-var credentials are covered by the other
  * suites.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createTestStack, exportStackEncrypted, readStateFile } from "./harness";
 import {
-  BLANK_PROVIDER_ENV,
+  CONFIG_ONLY_ENV,
   DEFAULT_PROVIDER_TYPE,
-  TIMING_ENV,
   accessKeysInState,
+  bothCloudKeys,
   expectNoPlaintext,
   hostupKeyIds,
   keysProgram,
@@ -21,46 +21,24 @@ import {
   newSince,
   nscaleKeyIds,
   secretEnvelope,
+  setCredentialsConfig,
   stateResources,
-  startSuiteEmulator,
-  suiteGate,
+  useEngineSuite,
 } from "./support";
 
 const lib = loadLib();
-const gate = suiteGate();
 let emu: Emulator;
-let baseline: { nscale: string[]; hostup: string[] };
-
-const program = keysProgram(lib, () => [
-  {
-    name: "nscale-key",
-    args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" },
-    exportAs: "nscale_",
-  },
-  { name: "hostup-key", args: { cloud: "hostup" }, exportAs: "hostup_" },
-]);
+const program = keysProgram(lib, () => bothCloudKeys(emu));
 
 describe("credentials from stack config (real engine)", () => {
-  beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    baseline = { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
-    if (!(await gate.ready())) return;
-    const ts = await createTestStack({
-      projectName: "osk-e2e-config",
-      program,
+  const { gate, baseline } = useEngineSuite({
+    started: (e) => (emu = e),
+    async stack() {
       // No credential or URL in the environment: only stack config can make this work.
-      envVars: { ...BLANK_PROVIDER_ENV, ...TIMING_ENV },
-    });
-    gate.set(ts);
-    await ts.stack.setConfig("nscale:apiToken", { value: emu.nscaleToken, secret: true });
-    await ts.stack.setConfig("nscale:apiUrl", { value: emu.nscaleApiUrl });
-    await ts.stack.setConfig("hostup:apiKey", { value: emu.hostupApiKey, secret: true });
-    await ts.stack.setConfig("hostup:apiUrl", { value: emu.hostupApiUrl });
-  });
-
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await emu?.close();
+      const ts = await createTestStack({ projectName: "osk-e2e-config", program, envVars: CONFIG_ONLY_ENV });
+      await setCredentialsConfig(ts.stack, emu);
+      return ts;
+    },
   });
 
   it("up succeeds for both clouds with credentials set only as stack config", async (ctx) => {

@@ -15,10 +15,10 @@ import * as path from "node:path";
 
 import type * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 
 import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from "../../src/emulator";
-import { BLANK_CLOUD_ENV, REPO_ROOT } from "./harness";
+import { BLANK_CLOUD_ENV, REPO_ROOT, suiteGate, type SuiteGate, type TestStack } from "./harness";
 
 export { suiteGate, type SuiteGate } from "./harness";
 
@@ -73,6 +73,99 @@ export function emulatorEnv(emu: Emulator): Record<string, string> {
   };
 }
 
+/** No credential or URL in the environment, only the timing knobs: what reaches the provider must come from stack config. */
+export const CONFIG_ONLY_ENV: Readonly<Record<string, string>> = { ...BLANK_PROVIDER_ENV, ...TIMING_ENV };
+
+/** Credentials (as secrets) and API URLs of both clouds as stack config: `nscale:apiToken`, `hostup:apiKey`, ... */
+export async function setCredentialsConfig(stack: Stack, emu: Emulator): Promise<void> {
+  await stack.setConfig("nscale:apiToken", { value: emu.nscaleToken, secret: true });
+  await stack.setConfig("nscale:apiUrl", { value: emu.nscaleApiUrl });
+  await stack.setConfig("hostup:apiKey", { value: emu.hostupApiKey, secret: true });
+  await stack.setConfig("hostup:apiUrl", { value: emu.hostupApiUrl });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suites
+
+export interface SuiteStackHooks {
+  /** First in beforeAll, even when the suite then skips (start what the stack needs: an emulator). */
+  before?: () => Promise<void>;
+  /** The suite's stack, once the engine is there (not called when the suite skips). */
+  make: () => Promise<TestStack>;
+  /** Last in afterAll, after the stack is removed. */
+  after?: () => Promise<void>;
+}
+
+/**
+ * In the current describe (or file): beforeAll runs `before`, resolves the engine and, unless the
+ * suite skips, creates the stack `make` returns, which the returned gate keeps; afterAll removes
+ * the stack, then runs `after`.
+ */
+export function useSuiteStack(hooks: SuiteStackHooks): SuiteGate {
+  const gate = suiteGate();
+  beforeAll(async () => {
+    await hooks.before?.();
+    if (!(await gate.ready())) return;
+    gate.set(await hooks.make());
+  });
+  afterAll(async () => {
+    await gate.current?.cleanup();
+    await hooks.after?.();
+  });
+  return gate;
+}
+
+/** Key ids each cloud holds. */
+export interface KeyBaseline {
+  nscale: string[];
+  hostup: string[];
+}
+
+export function keyBaseline(emu: Emulator): KeyBaseline {
+  return { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
+}
+
+export interface EngineSuite {
+  readonly gate: SuiteGate;
+  /** The keys the emulator held when it started (a HostUp account starts with one): not ours. Filled in beforeAll. */
+  readonly baseline: Readonly<KeyBaseline>;
+}
+
+export interface EngineSuiteOptions {
+  /** Options of {@link startSuiteEmulator}. */
+  emulator?: EmulatorOptions;
+  /** Receives the emulator as soon as it is up (the suite keeps it for its programs and checks). */
+  started: (emu: Emulator) => void;
+  /** The suite's stack, once the engine is there (not called when the suite skips). */
+  stack: (emu: Emulator) => Promise<TestStack>;
+  /** Run after the stack is removed, before the emulator closes. */
+  cleanup?: () => Promise<void>;
+}
+
+/**
+ * The usual engine suite, registered in the current describe: an emulator with credentials unique
+ * to the suite and the keys it starts with recorded, then {@link useSuiteStack}; afterwards the
+ * stack is removed and the emulator closed.
+ */
+export function useEngineSuite(o: EngineSuiteOptions): EngineSuite {
+  let emu: Emulator | undefined;
+  // Filled in place, so a suite may destructure it before beforeAll ran.
+  const baseline: KeyBaseline = { nscale: [], hostup: [] };
+  const gate = useSuiteStack({
+    async before() {
+      emu = await startSuiteEmulator(o.emulator);
+      o.started(emu);
+      Object.assign(baseline, keyBaseline(emu));
+    },
+    make: () => o.stack(emu!),
+    async after() {
+      await o.cleanup?.();
+      await emu?.close();
+    },
+  });
+  return { gate, baseline };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Programs
 
@@ -102,6 +195,14 @@ export function keysProgram(lib: Lib, specs: () => KeySpec[]): PulumiFn {
     }
     return out;
   };
+}
+
+/** One key per cloud (an Nscale bucket-admin key on the emulator's endpoint), exported as `nscale_*` and `hostup_*`. */
+export function bothCloudKeys(emu: Emulator): KeySpec[] {
+  return [
+    { name: "nscale-key", args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" }, exportAs: "nscale_" },
+    { name: "hostup-key", args: { cloud: "hostup" }, exportAs: "hostup_" },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
