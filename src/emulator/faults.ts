@@ -114,7 +114,7 @@ export function statusFaultResponse(
   const retryAfter = action.retryAfter ?? (status === 429 ? "1" : undefined);
   let res: EmuResponse;
   if (cloud === "nscale") {
-    // Nscale's 429s come from the ingress: no JSON body (provider-apis.md N-U2).
+    // Nscale's 429s come from the ingress: no JSON body (docs/provider-apis.md N-U2).
     res = status === 429 ? { status, headers: {} } : nscaleError(status);
   } else if (cloud === "hostup") {
     res = hostupError(status, undefined, undefined, new Date(nowMs));

@@ -1,4 +1,4 @@
-/** HostUp object-storage control plane (provider-apis.md §2.2-2.6). */
+/** HostUp object-storage control plane (docs/provider-apis.md §2.2-2.6). */
 import { BucketCreateRequest, KeyCreateRequest, LAST_KEY_MESSAGE, bucketNamePattern } from "../clouds/hostup/schemas";
 import type { Bucket as WireBucket, CreatedKey, ServiceStatus } from "../clouds/hostup/schemas";
 import { hostupError } from "./errors";

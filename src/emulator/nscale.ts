@@ -1,4 +1,4 @@
-/** Nscale Storage control plane (provider-apis.md §1.2-1.7). */
+/** Nscale Storage control plane (docs/provider-apis.md §1.2-1.7). */
 import { z } from "zod";
 import {
   AccessKeyCreateRequest,

@@ -154,7 +154,7 @@ function notImplemented(): EmuResponse {
 }
 
 function allowed(principal: S3Principal, action: string, resource: string): boolean {
-  if (principal.cloud === "hostup") return true; // HostUp keys are unscoped (provider-apis.md §2.5).
+  if (principal.cloud === "hostup") return true; // HostUp keys are unscoped (docs/provider-apis.md §2.5).
   return policyAllows(principal.policy?.document, action, resource);
 }
 

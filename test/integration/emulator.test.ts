@@ -12,7 +12,7 @@ const SEED_REQUEST = {
   metadata: { name: "bucket-admin-key", description: "Access key for bucket administration" },
   spec: { identityPolicy: "bucket-admin" },
 };
-/** Keys of the documented K1 201 example (provider-apis.md §1.3). */
+/** Keys of the documented K1 201 example (docs/provider-apis.md §1.3). */
 const SEED_METADATA_KEYS = [
   "createdBy",
   "creationTime",
