@@ -3,6 +3,7 @@
  * `pulumi-object-storage-keys emulator`: runs the local Nscale + HostUp + S3 emulator.
  * `pulumi-object-storage-keys import-file`: writes a `pulumi import --file` file for an existing key.
  */
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator } from "./emulator";
 import { IMPORT_USAGE } from "./import/usage";
@@ -112,6 +113,12 @@ async function runImportFileCommand(args: string[]): Promise<void> {
     },
     pulumiVersion: () => pulumiVersionOnPath(process.env),
     providerText: serializedAccessKeyProvider,
+    runPulumi: (args: string[]) =>
+      new Promise((resolve, reject) => {
+        const child = spawn("pulumi", args, { stdio: ["inherit", "inherit", "inherit"] });
+        child.on("error", reject);
+        child.on("close", (code) => resolve(code));
+      }),
   });
 }
 

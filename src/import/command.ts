@@ -6,6 +6,7 @@
  * created with mode 0600, never over an existing file.
  */
 import { promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -31,6 +32,8 @@ export interface ImportIo {
   pulumiVersion(): Promise<string | undefined>;
   /** The serialized shim (`__provider`). */
   providerText(): Promise<string>;
+  /** Runs `pulumi <args>` in `cwd` with the terminal attached; resolves its exit code (--import only). */
+  runPulumi(args: string[]): Promise<number | null>;
   now?: () => Date;
 }
 
@@ -40,7 +43,11 @@ type Requested =
 
 interface Parsed {
   request: Requested;
-  out: string;
+  /** The file to write; undefined with --import (a private temp file, removed afterwards). */
+  out?: string;
+  /** --import: run `pulumi import` on the file, then remove it. */
+  runImport: boolean;
+  stack?: string;
   secretFromStdin: boolean;
   labelDefaulted: boolean;
 }
@@ -58,6 +65,8 @@ function parse(args: string[]): Parsed | "help" {
       name: { type: "string" },
       out: { type: "string" },
       "secret-from-stdin": { type: "boolean", default: false },
+      import: { type: "boolean", default: false },
+      stack: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -66,12 +75,17 @@ function parse(args: string[]): Parsed | "help" {
   if (values.help) return "help";
   const name = values.name?.trim();
   if (!name) throw new ImportUsageError("--name is required: the resource name the program will give the key (the first argument of `new ObjectStorageAccessKey`).");
-  if (!values.out) throw new ImportUsageError("--out <file> is required: the import file to create (it may hold the key's secret, so it is written with mode 0600).");
+  const runImport = values.import === true;
+  if (runImport && values.out !== undefined) throw new ImportUsageError("--import writes a private temporary file and removes it after `pulumi import`: leave out --out.");
+  if (!runImport && !values.out) {
+    throw new ImportUsageError("--out <file> is required (the import file to create; it may hold the key's secret, so it is written with mode 0600), or --import to run `pulumi import` here and leave no file.");
+  }
+  if (!runImport && values.stack !== undefined) throw new ImportUsageError("--stack is for --import (it is passed to `pulumi import`).");
   const only = (cloud: string, flags: string[]) => {
     const wrong = flags.filter((f) => values[f as keyof typeof values] !== undefined);
     if (wrong.length > 0) throw new ImportUsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length > 1 ? "are" : "is"} not an option for --cloud ${cloud}.`);
   };
-  const base = { out: values.out, secretFromStdin: values["secret-from-stdin"] === true };
+  const base = { out: values.out, runImport, stack: values.stack, secretFromStdin: values["secret-from-stdin"] === true };
   if (values.cloud === "nscale") {
     only("nscale", ["access-key", "label"]);
     let ids: { endpointId: string; keyId: string } | undefined;
@@ -120,23 +134,42 @@ function declaration(parsed: Parsed, inputs: Record<string, unknown>): string {
   return `new ObjectStorageAccessKey(${JSON.stringify(parsed.request.resourceName)}, { ${body} }, { protect: true });`;
 }
 
-export function nextSteps(file: string, parsed: Parsed, inputs: Record<string, unknown>, hasSecret: boolean, cliVersion: string): string {
-  const quoted = /^[\w./-]+$/.test(file) ? file : JSON.stringify(file);
+function shellWord(word: string): string {
+  return /^[\w./:=@-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `pulumi import` arguments for a file (without the leading `pulumi`). */
+export function importArgs(file: string, stack?: string): string[] {
+  return ["import", "--file", file, "--yes", "--generate-code=false", ...(stack ? ["--stack", stack] : [])];
+}
+
+/** What to do after the file is written (`file`), or after the command ran the import itself (undefined). */
+export function nextSteps(file: string | undefined, parsed: Parsed, inputs: Record<string, unknown>, hasSecret: boolean, cliVersion: string): string {
   const urn = `urn:pulumi:<stack>::<project>::${ACCESS_KEY_TYPE}::${parsed.request.resourceName}`;
   const nameNote =
     inputs.cloud === "nscale"
-      ? `     Omit \`name\`: the key keeps its name ${JSON.stringify(inputs.name)} (a rotation later gets a generated one).${inputs.description !== undefined ? " Keep `description` exactly as shown: a different one would replace the key." : ""}`
+      ? `     Omit \`name\`: the key keeps its name ${JSON.stringify(inputs.name)}.${inputs.description !== undefined ? " Keep `description` exactly as shown: a different one would replace the key." : ""}`
       : `     Omit \`label\` (the key keeps the label ${JSON.stringify(inputs.label)} recorded here), or set exactly that label.`;
-  return [
-    `Wrote ${file} (mode 0600)${hasSecret ? ": it holds the key's secret in plain text; delete it right after step 1" : ""}.`,
-    ``,
-    `Next steps, in the Pulumi project, with the stack selected (Pulumi CLI ${cliVersion}):`,
-    `  1. pulumi import --file ${quoted} --yes --generate-code=false`,
-    `  2. rm ${quoted}`,
-    `  3. Declare the key in the program (the import marked it protected, as \`pulumi import\` always does):`,
+  const declare = [
+    `Declare the key in the program (the import marked it protected, as \`pulumi import\` always does):`,
     `       ${declaration(parsed, inputs)}`,
     nameNote,
-    `  4. pulumi preview --expect-no-changes     (then \`pulumi up\`: no changes)`,
+  ];
+  const head =
+    file === undefined
+      ? [`Imported ${JSON.stringify(parsed.request.resourceName)} (Pulumi CLI ${cliVersion}); the import file was removed.`, ``, `Next steps:`, `  1. ${declare[0]}`, ...declare.slice(1), `  2. pulumi preview --expect-no-changes     (then \`pulumi up\`: no changes)`]
+      : [
+          `Wrote ${file} (mode 0600)${hasSecret ? ": it holds the key's secret in plain text; delete it right after step 1" : ""}.`,
+          ``,
+          `Next steps, in the Pulumi project, with the stack selected (Pulumi CLI ${cliVersion}):`,
+          `  1. pulumi ${importArgs(file).map(shellWord).join(" ")}`,
+          `  2. rm ${shellWord(file)}`,
+          `  3. ${declare[0]}`,
+          ...declare.slice(1),
+          `  4. pulumi preview --expect-no-changes     (then \`pulumi up\`: no changes)`,
+        ];
+  return [
+    ...head,
     ``,
     `Destroy: a protected resource is never deleted: \`pulumi destroy\` refuses until you remove \`protect: true\``,
     `and run \`pulumi up\`, or run \`pulumi state unprotect '${urn}'\`.`,
@@ -153,8 +186,10 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
   }
   const cli = judgeCliVersion(await io.pulumiVersion());
   if (!cli.ok) throw new Error(cli.reason);
-  const file = path.resolve(io.cwd, parsed.out);
-  if (await exists(file)) throw new ImportUsageError(`${parsed.out} already exists: choose another --out, or remove it first (the import file is created new, with mode 0600).`);
+  const file = parsed.out === undefined ? undefined : path.resolve(io.cwd, parsed.out);
+  if (file !== undefined && (await exists(file))) {
+    throw new ImportUsageError(`${parsed.out} already exists: choose another --out, or remove it first (the import file is created new, with mode 0600).`);
+  }
   const { secret, from } = await readSecret(parsed, io);
   if (parsed.request.cloud === "hostup" && secret === undefined) {
     throw new ImportUsageError(
@@ -166,8 +201,24 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
   const key = await describeKey(request, sources, io.now);
   const mod = clouds[parsed.request.cloud]!;
   const content = buildImportFile(parsed.request.resourceName, key, await io.providerText(), secretStateFields(mod));
-  await writePrivate(file, `${JSON.stringify(content, null, 2)}\n`);
-  io.stdout(nextSteps(parsed.out, parsed, key.inputs, secret !== undefined, cli.version));
+  const text = `${JSON.stringify(content, null, 2)}\n`;
+  if (file !== undefined) {
+    await writePrivate(file, text);
+    io.stdout(nextSteps(parsed.out, parsed, key.inputs, secret !== undefined, cli.version));
+  } else {
+    // A directory only this user can enter, removed whatever `pulumi import` does.
+    const dir = await fs.mkdtemp(path.join(io.env.TMPDIR || os.tmpdir(), "osk-import-"));
+    let code: number | null;
+    try {
+      const temp = path.join(dir, "import.json");
+      await writePrivate(temp, text);
+      code = await io.runPulumi(importArgs(temp, parsed.stack));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    if (code !== 0) throw new Error(`\`pulumi import\` failed (exit ${code ?? "by a signal"}; its output is above); the import file was removed.`);
+    io.stdout(nextSteps(undefined, parsed, key.inputs, secret !== undefined, cli.version));
+  }
   if (parsed.labelDefaulted) {
     io.stdout(`Note: HostUp cannot report a key's label, so the resource name was recorded as its label; pass --label to record the dashboard's label instead.\n`);
   }

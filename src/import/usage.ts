@@ -9,6 +9,8 @@ export const IMPORT_USAGE = `Options for "import-file" (needs Pulumi CLI >= 3.25
   --cloud hostup --access-key <key> [--label <label>]
   --name <name>          the Pulumi resource name the program will declare
   --out <file>           the import file to create (mode 0600; must not exist yet)
+  --import [--stack <s>] instead of --out: run \`pulumi import\` here on a private temporary
+                         file and remove it, so no file holding the secret outlives the command
   --secret-from-stdin    read the key's secret from stdin; else from $${SECRET_ENV}
                          (optional for Nscale, required for HostUp; never an argument)
 

@@ -300,6 +300,37 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       expect(leftovers.filter((f) => f.endsWith(".json") && f !== "package.json")).toEqual([]);
     });
   }
+  it("nscale: import-file --import runs `pulumi import` itself on a private temporary file that is gone afterwards; the printed declaration previews with no changes", async (ctx) => {
+    suite.need(ctx);
+    const bin = await cliBin(true);
+    const p = await makeProject(emu, suite.dir, "osk-import-run");
+    const made = await nscaleKeyOutOfBand(emu, "run-import-key", "made in the console");
+    ok(await p.pulumi(bin, "stack", "init", "dev"), "pulumi stack init dev");
+    const tmp = path.join(suite.dir, "osk-import-run", "tmp");
+    await fs.mkdir(tmp);
+    const backend = await prepareLocalBackend(path.join(suite.dir, "osk-import-run"), "import-file-test");
+    const r = ok(
+      await p.importFile(bin, ["--cloud", "nscale", "--id", `${emu.endpointId}/${made.id}`, "--name", "legacy", "--import", "--stack", "dev"], {
+        ...backend.env,
+        OSK_IMPORT_SECRET_ACCESS_KEY: made.secret,
+        TMPDIR: tmp,
+      }),
+      "import-file --import",
+    );
+    expect(r.stdout).toMatch(/1 imported/);
+    expect(r.stdout).toContain("the import file was removed");
+    expect(await fs.readdir(tmp), "no temporary file outlives the command").toEqual([]);
+    expect((await fs.readdir(p.dir)).filter((f) => f.endsWith(".json") && f !== "package.json")).toEqual([]);
+    const [recorded] = await keysInState(p, bin);
+    expect(recorded).toMatchObject({ id: made.id, protect: true });
+    expectNoPlaintext(await readStateFile(p.backendDir, ".pulumi"), { secret: made.secret });
+    await writeProgram(p.dir, declaration(r.stdout));
+    ok(await p.pulumi(bin, "preview", "--expect-no-changes"), "pulumi preview --expect-no-changes");
+    ok(await p.pulumi(bin, "state", "unprotect", recorded!.urn, "--yes"), "pulumi state unprotect");
+    ok(await p.pulumi(bin, "destroy", "--yes"), "pulumi destroy");
+    expect(nscaleKeyIds(emu)).not.toContain(made.id);
+    expectNoPlaintext(p.printed.join("\n"), { secret: made.secret });
+  });
 });
 
 describe("import on a Pulumi CLI older than 3.254", () => {

@@ -50,6 +50,9 @@ function io(over: Partial<ImportIo> & { stdin?: string; extraEnv?: Record<string
     },
     pulumiVersion: async () => "v3.276.0\n",
     providerText: async () => "exports.handler = __f0; /* the shim */",
+    runPulumi: async () => {
+      throw new Error("pulumi is run only with --import");
+    },
     ...over,
   };
 }
@@ -241,12 +244,70 @@ describe("import-file: HostUp", () => {
   });
 });
 
+describe("import-file --import: the command runs `pulumi import` itself, and no file outlives it", () => {
+  async function run(pulumiExit: number) {
+    const key = await nscaleKey(`run-import-${pulumiExit}`);
+    const tmp = path.join(dir, "tmp");
+    await fs.mkdir(tmp);
+    const seen: Array<{ args: string[]; fileMode: number; dirMode: number; entry: Record<string, any> }> = [];
+    const run = runImportFile(
+      ["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "legacy", "--import", "--stack", "dev"],
+      io({
+        extraEnv: { [SECRET_ENV]: key.secret, TMPDIR: tmp },
+        runPulumi: async (args) => {
+          const file = args[2]!;
+          seen.push({
+            args,
+            fileMode: (await fs.stat(file)).mode & 0o777,
+            dirMode: (await fs.stat(path.dirname(file))).mode & 0o777,
+            entry: (JSON.parse(await fs.readFile(file, "utf8")) as { resources: Array<Record<string, any>> }).resources[0]!,
+          });
+          return pulumiExit;
+        },
+      }),
+    );
+    return { key, tmp, seen, run };
+  }
+
+  it("passes the private file to `pulumi import --yes --generate-code=false --stack`, then removes it and prints the remaining steps", async () => {
+    const { key, tmp, seen, run: done } = await run(0);
+    await done;
+    expect(seen).toHaveLength(1);
+    const [call] = seen;
+    expect(call!.args).toEqual(["import", "--file", expect.stringMatching(new RegExp(`^${tmp}/osk-import-[^/]+/import\\.json$`)), "--yes", "--generate-code=false", "--stack", "dev"]);
+    expect(call!.fileMode).toBe(0o600);
+    expect(call!.dirMode).toBe(0o700);
+    expect(call!.entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "legacy", id: key.id });
+    expect(await fs.readdir(tmp), "the temporary directory is gone").toEqual([]);
+    expect(printed).toContain("the import file was removed");
+    expect(printed).toContain('new ObjectStorageAccessKey("legacy"');
+    expect(printed).not.toMatch(/\brm /);
+  });
+
+  it("a failed `pulumi import` is reported, and the file is removed all the same", async () => {
+    const { tmp, seen, run: done } = await run(3);
+    const err = await failure(done);
+    expect(err.message).toMatch(/`pulumi import` failed \(exit 3/);
+    expect(seen).toHaveLength(1);
+    expect(await fs.readdir(tmp)).toEqual([]);
+  });
+
+  it.each([
+    [["--import", "--out", "f"], /--import writes a private temporary file .* leave out --out/],
+    [["--out", "f", "--stack", "dev"], /--stack is for --import/],
+    [[], /--out <file> is required .* or --import/],
+  ])("%j is a usage error", async (extra, message) => {
+    const err = await failure(runImportFile(["--cloud", "nscale", "--id", "e/k", "--name", "k", ...extra], io()));
+    expect(err.usage).toBe(true);
+    expect(err.message).toMatch(message);
+  });
+});
+
 describe("import-file: refusals before anything is read", () => {
   const nscaleArgs = () => ["--cloud", "nscale", "--id", `${emu.endpointId}/k`, "--name", "k", "--out", "import.json"];
 
   it.each([
     [["--cloud", "nscale", "--id", "e/k", "--out", "f"], /--name is required/],
-    [["--cloud", "nscale", "--id", "e/k", "--name", "k"], /--out <file> is required/],
     [["--cloud", "aws", "--name", "k", "--out", "f"], /--cloud must be "nscale" or "hostup", got "aws"/],
     [["--cloud", "nscale", "--id", "nope", "--name", "k", "--out", "f"], /--id must be <endpoint_id>\/<key_id>/],
     [["--cloud", "nscale", "--id", "e/k", "--key-id", "k", "--name", "k", "--out", "f"], /either --id .* not both/],
