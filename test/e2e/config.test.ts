@@ -18,7 +18,6 @@ import {
   hostupKeyIds,
   keysProgram,
   loadLib,
-  newSince,
   nscaleKeyIds,
   secretEnvelope,
   setCredentialsConfig,
@@ -31,7 +30,7 @@ let emu: Emulator;
 const program = keysProgram(lib, () => bothCloudKeys(emu));
 
 describe("credentials from stack config (real engine)", () => {
-  const { gate, baseline } = useEngineSuite({
+  const { gate, baseline, ours } = useEngineSuite({
     started: (e) => (emu = e),
     async stack() {
       // No credential or URL in the environment: only stack config can make this work.
@@ -53,8 +52,8 @@ describe("credentials from stack config (real engine)", () => {
     expect(calls.some((r) => r.cloud === "hostup" && r.method === "POST" && r.status === 200)).toBe(true);
     expect(calls.filter((r) => r.status === 401)).toEqual([]);
 
-    expect(newSince(baseline.nscale, nscaleKeyIds(emu))).toEqual([res.outputs["nscale_keyId"]?.value]);
-    expect(newSince(baseline.hostup, hostupKeyIds(emu))).toEqual([res.outputs["hostup_keyId"]?.value]);
+    expect(ours().nscale).toEqual([res.outputs["nscale_keyId"]?.value]);
+    expect(ours().hostup).toEqual([res.outputs["hostup_keyId"]?.value]);
     expect(res.outputs["nscale_secretAccessKey"]?.secret).toBe(true);
     expect(res.outputs["hostup_secretAccessKey"]?.secret).toBe(true);
   });

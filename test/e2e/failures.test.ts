@@ -5,31 +5,26 @@
  * - an Nscale create whose provisioning ends in `error` fails `up` but records the key in state
  *   (never orphaned, secret only as ciphertext), and `destroy` then deletes it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createTestStack, exportStackEncrypted, readStateFile, type TestStack } from "./harness";
 import {
-  BLANK_PROVIDER_ENV,
-  TIMING_ENV,
+  CONFIG_ONLY_ENV,
   accessKeysInState,
   emulatorEnv,
   expectFailure,
   expectNoPlaintext,
   keysProgram,
   loadLib,
-  newSince,
   secretEnvelope,
   nscaleKeyIds,
-  startSuiteEmulator,
-  suiteGate,
+  useEngineSuite,
   type KeySpec,
 } from "./support";
 
 const lib = loadLib();
-const gate = suiteGate();
 let emu: Emulator;
-let baseline: string[] = [];
 let specs: KeySpec[] = [];
 const program = keysProgram(lib, () => specs);
 /** A second stack whose environment carries URLs but no credential at all. */
@@ -43,27 +38,18 @@ const nscaleArgs = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe("failure paths (real engine)", () => {
-  beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    baseline = nscaleKeyIds(emu);
-    if (!(await gate.ready())) return;
-    gate.set(await createTestStack({ projectName: "osk-e2e-failures", program, envVars: emulatorEnv(emu) }));
-    noCreds = await createTestStack({
-      projectName: "osk-e2e-nocreds",
-      program,
-      envVars: {
-        ...BLANK_PROVIDER_ENV,
-        ...TIMING_ENV,
-        NSCALE_API_URL: emu.nscaleApiUrl,
-        HOSTUP_API_URL: emu.hostupApiUrl,
-      },
-    });
-  });
-
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await noCreds?.cleanup();
-    await emu?.close();
+  const { gate, baseline, ours } = useEngineSuite({
+    started: (e) => (emu = e),
+    async stack() {
+      const ts = await createTestStack({ projectName: "osk-e2e-failures", program, envVars: emulatorEnv(emu) });
+      noCreds = await createTestStack({
+        projectName: "osk-e2e-nocreds",
+        program,
+        envVars: { ...CONFIG_ONLY_ENV, NSCALE_API_URL: emu.nscaleApiUrl, HOSTUP_API_URL: emu.hostupApiUrl },
+      });
+      return ts;
+    },
+    cleanup: async () => noCreds?.cleanup(),
   });
 
   it("an empty identityPolicy fails at preview, naming the property", async (ctx) => {
@@ -138,7 +124,7 @@ describe("failure paths (real engine)", () => {
     expect(message).toContain('its provisioning ended in "error"');
     expect(message).toContain("It is recorded in state");
 
-    const created = newSince(baseline, nscaleKeyIds(emu));
+    const created = ours().nscale;
     expect(created).toHaveLength(1);
     const held = emu.inspect().nscale.keys.find((k) => k.id === created[0]);
     expect(held?.provisioningStatus).toBe("error");
@@ -168,7 +154,7 @@ describe("failure paths (real engine)", () => {
     const res = await stack.destroy();
     expect(res.summary.result).toBe("succeeded");
     expect(res.summary.resourceChanges?.["delete"]).toBeGreaterThanOrEqual(1);
-    expect(nscaleKeyIds(emu)).toEqual(baseline);
+    expect(nscaleKeyIds(emu)).toEqual(baseline.nscale);
     expect(emu.secretFor(partial.accessKeyId)).toBeUndefined();
     expect(await accessKeysInState(stack)).toEqual([]);
   });

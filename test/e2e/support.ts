@@ -129,6 +129,8 @@ export interface EngineSuite {
   readonly gate: SuiteGate;
   /** The keys the emulator held when it started (a HostUp account starts with one): not ours. Filled in beforeAll. */
   readonly baseline: Readonly<KeyBaseline>;
+  /** The keys each cloud holds now that were not in the baseline: the suite's own. */
+  ours(): KeyBaseline;
 }
 
 export interface EngineSuiteOptions {
@@ -163,7 +165,11 @@ export function useEngineSuite(o: EngineSuiteOptions): EngineSuite {
       await emu?.close();
     },
   });
-  return { gate, baseline };
+  const ours = (): KeyBaseline => {
+    const now = keyBaseline(emu!);
+    return { nscale: newSince(baseline.nscale, now.nscale), hostup: newSince(baseline.hostup, now.hostup) };
+  };
+  return { gate, baseline, ours };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { REPO_ROOT, createConsumerDir, createTestStack, exportStackEncrypted, makeTempDir, type TempDir, type TestStack } from "./harness";
@@ -35,36 +36,26 @@ import {
 } from "./state-fixtures";
 import {
   accessKeysInState,
+  bothCloudKeys,
   emulatorEnv,
   expectNoPlaintext,
   hostupKeyIds,
   keysProgram,
   loadLib,
-  newSince,
   nscaleKeyIds,
-  startSuiteEmulator,
   stateResources,
-  suiteGate,
+  useEngineSuite,
   type StateResource,
 } from "./support";
 
 const lib = loadLib();
-const gate = suiteGate();
 let emu: Emulator;
-let baseline: { nscale: string[]; hostup: string[] };
 let tempRoot: TempDir | undefined;
 let consumerDir: string;
 let nextPackageDir: string;
 let markerFile: string;
 
-const program = keysProgram(lib, () => [
-  {
-    name: "nscale-key",
-    args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" },
-    exportAs: "nscale_",
-  },
-  { name: "hostup-key", args: { cloud: "hostup" }, exportAs: "hostup_" },
-]);
+const program = keysProgram(lib, () => bothCloudKeys(emu));
 
 /** Appended to the copy's dist/provider/index.js: the "next version" of the implementation. */
 const PATCH = `
@@ -111,35 +102,28 @@ async function marker(): Promise<string[]> {
   }
 }
 
-async function shims(): Promise<Array<[unknown, unknown]>> {
-  const keys = await accessKeysInState(gate.current!.stack);
+async function shims(stack: Stack): Promise<Array<[unknown, unknown]>> {
+  const keys = await accessKeysInState(stack);
   return keys.map((k) => [k.inputs?.["__provider"], k.outputs?.["__provider"]]);
 }
 
 describe("upgrade safety: old state runs the installed implementation", () => {
-  beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    baseline = { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
-    if (!(await gate.ready())) return;
-    tempRoot = await makeTempDir("osk-e2e-upgrade-");
-    consumerDir = await createConsumerDir(path.join(tempRoot.dir, "consumer"));
-    nextPackageDir = path.join(tempRoot.dir, "pkg-next");
-    markerFile = path.join(tempRoot.dir, "marker.log");
-    await makeNextPackage(nextPackageDir);
-    gate.set(
-      await createTestStack({
+  const { gate, baseline, ours } = useEngineSuite({
+    started: (e) => (emu = e),
+    async stack() {
+      tempRoot = await makeTempDir("osk-e2e-upgrade-");
+      consumerDir = await createConsumerDir(path.join(tempRoot.dir, "consumer"));
+      nextPackageDir = path.join(tempRoot.dir, "pkg-next");
+      markerFile = path.join(tempRoot.dir, "marker.log");
+      await makeNextPackage(nextPackageDir);
+      return createTestStack({
         projectName: "osk-e2e-upgrade",
         program,
         workDir: consumerDir,
         envVars: { ...emulatorEnv(emu), OSK_E2E_UPGRADE_MARKER: markerFile },
-      }),
-    );
-  });
-
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await tempRoot?.cleanup();
-    await emu?.close();
+      });
+    },
+    cleanup: async () => tempRoot?.cleanup(),
   });
 
   let before: Array<[unknown, unknown]>;
@@ -150,10 +134,10 @@ describe("upgrade safety: old state runs the installed implementation", () => {
     const res = await stack.up();
     expect(res.summary.result).toBe("succeeded");
     ids = { nscale: res.outputs["nscale_keyId"]?.value as string, hostup: res.outputs["hostup_keyId"]?.value as string };
-    expect(newSince(baseline.nscale, nscaleKeyIds(emu))).toEqual([ids.nscale]);
-    expect(newSince(baseline.hostup, hostupKeyIds(emu))).toEqual([ids.hostup]);
+    expect(ours().nscale).toEqual([ids.nscale]);
+    expect(ours().hostup).toEqual([ids.hostup]);
     expect(await marker()).toEqual([]);
-    before = await shims();
+    before = await shims(stack);
     expect(before).toHaveLength(2);
     for (const [input, output] of before) {
       expect(typeof output).toBe("string");
@@ -173,7 +157,7 @@ describe("upgrade safety: old state runs the installed implementation", () => {
     expect(log).toContain(`read ${ids.hostup}`);
     const keys = await accessKeysInState(stack);
     expect(keys.map((k) => k.outputs?.["implementationVersion"])).toEqual(["next", "next"]);
-    expect(await shims()).toEqual(before);
+    expect(await shims(stack)).toEqual(before);
     // Secrets survived the new read.
     const outs = await stack.outputs();
     expect(emu.secretFor(outs["nscale_accessKeyId"]?.value as string)).toBe(outs["nscale_secretAccessKey"]?.value);
@@ -196,7 +180,6 @@ describe("upgrade safety: old state runs the installed implementation", () => {
 describe.each(FIXTURE_CLOUDS)("state written by 0.1.0 (%s): refresh, up, update and destroy with the current code", (cloud) => {
   const holdings = loadHoldings();
   const ours = fixtureIds(holdings);
-  const fixtureGate = suiteGate();
   const opts = { endpointId: holdings.nscale.endpointId, adopted: holdings.adopted[cloud] };
   let femu: Emulator;
   let program = fixtureProgram(lib, cloud, opts);
@@ -219,22 +202,19 @@ describe.each(FIXTURE_CLOUDS)("state written by 0.1.0 (%s): refresh, up, update 
     (await stateResources(ts.stack)).filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
   const mutatingRequests = (from: number) => femu.requests.slice(from).filter((r) => r.method !== "GET" && r.method !== "HEAD");
 
-  beforeAll(async () => {
-    femu = await startSuiteEmulator({ nscale: { pollsUntilProvisioned: 1 } });
-    seedEmulator(femu, holdings);
-    if (!(await fixtureGate.ready())) return;
-    const ts = await createTestStack({
-      projectName: FIXTURE_PROJECT,
-      stackName: cloud,
-      program: async () => program(),
-      envVars: { ...emulatorEnv(femu), PULUMI_CONFIG_PASSPHRASE: FIXTURE_PASSPHRASE },
-    });
-    fixtureGate.set(ts);
-  });
-
-  afterAll(async () => {
-    await fixtureGate.current?.cleanup();
-    await femu?.close();
+  const { gate: fixtureGate } = useEngineSuite({
+    emulator: { nscale: { pollsUntilProvisioned: 1 } },
+    started(e) {
+      femu = e;
+      seedEmulator(femu, holdings);
+    },
+    stack: () =>
+      createTestStack({
+        projectName: FIXTURE_PROJECT,
+        stackName: cloud,
+        program: async () => program(),
+        envVars: { ...emulatorEnv(femu), PULUMI_CONFIG_PASSPHRASE: FIXTURE_PASSPHRASE },
+      }),
   });
 
   it("imports into a fresh stack: the 0.1.0 keys and bucket, secrets still encrypted", async (ctx) => {

@@ -4,38 +4,31 @@
  * `destroy` fails instead of reporting success while the keys still work. Once the URL is fixed,
  * destroy deletes them.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createTestStack } from "./harness";
-import { accessKeysInState, emulatorEnv, expectFailure, hostupKeyIds, keysProgram, loadLib, newSince, nscaleKeyIds, startSuiteEmulator, suiteGate, type KeySpec } from "./support";
+import { accessKeysInState, emulatorEnv, expectFailure, keysProgram, loadLib, useEngineSuite, type KeySpec } from "./support";
 
 const lib = loadLib();
-const gate = suiteGate();
 let emu: Emulator;
-let baseline: { nscale: string[]; hostup: string[] };
 let specs: KeySpec[] = [];
 let recorded: string[] = [];
 const program = keysProgram(lib, () => specs);
 
 describe("a wrong API URL never drops or orphans live keys (real engine)", () => {
-  beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    baseline = { nscale: nscaleKeyIds(emu), hostup: hostupKeyIds(emu) };
-    if (!(await gate.ready())) return;
-    gate.set(await createTestStack({ projectName: "osk-e2e-wrong-url", program, envVars: emulatorEnv(emu) }));
-    specs = [
-      { name: "n", args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" }, exportAs: "n_" },
-      { name: "h", args: { cloud: "hostup" }, exportAs: "h_" },
-    ];
+  const { gate, ours } = useEngineSuite({
+    started: (e) => (emu = e),
+    async stack() {
+      const ts = await createTestStack({ projectName: "osk-e2e-wrong-url", program, envVars: emulatorEnv(emu) });
+      specs = [
+        { name: "n", args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin" }, exportAs: "n_" },
+        { name: "h", args: { cloud: "hostup" }, exportAs: "h_" },
+      ];
+      return ts;
+    },
   });
 
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await emu?.close();
-  });
-
-  const ours = () => ({ nscale: newSince(baseline.nscale, nscaleKeyIds(emu)), hostup: newSince(baseline.hostup, hostupKeyIds(emu)) });
 
   it("up creates one key per cloud", async (ctx) => {
     const { stack } = gate.stack(ctx);
