@@ -25,7 +25,7 @@ export async function verifyKeySecret(
   } catch (err) {
     if (!(err instanceof ProviderApiError)) throw err;
     throw new LifecycleError(
-      `${what} does not work for access key ${key.accessKeyId}: ${err.message} Pass the secret that belongs to this key, or omit it (the secretAccessKey output is then empty). ${consequence}`,
+      `${what} does not work for access key ${key.accessKeyId}: S3 answered ${err.status === undefined ? `no response (${err.transportCode ?? "transport error"})` : `HTTP ${err.status}${err.code ? ` ${err.code}` : ""}`}. Pass the secret that belongs to this key, or omit it (the secretAccessKey output is then empty). ${consequence}`,
     );
   }
 }

@@ -3,6 +3,7 @@
  * inputs `check` produces for it and the state `create` writes, with `imported: true`. Only the
  * cloud modules' own clients, settings and secret check are used; nothing here knows a URL path.
  */
+import { DEFAULT_SIGNING_REGION } from "../s3/transport";
 import { clouds } from "../clouds/registry";
 import { hostupClient, service } from "../clouds/hostup/lifecycle";
 import { nscaleHints } from "../clouds/nscale/answers";
@@ -16,7 +17,6 @@ import type { Sources } from "../settings";
 import type { DescribedKey } from "./build";
 
 /** Nscale's S3 reports no region; the lifecycle signs with this one when none is configured. */
-const NSCALE_SIGNING_REGION_FALLBACK = "us-east-1";
 
 export type KeyRequest =
   | { cloud: "nscale"; resourceName: string; endpointId: string; keyId: string; secret?: string; secretFrom: string }
@@ -52,7 +52,7 @@ async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sou
   const secretAccessKey = req.secret ?? "";
   if (secretAccessKey) {
     await verifyKeySecret(
-      { s3Endpoint, region: ctx.region ?? NSCALE_SIGNING_REGION_FALLBACK, accessKeyId: key.spec.accessKeyId, secretAccessKey, http: c.http },
+      { s3Endpoint, region: ctx.region ?? DEFAULT_SIGNING_REGION, accessKeyId: key.spec.accessKeyId, secretAccessKey, http: c.http },
       `The secret from ${req.secretFrom}`,
       NOTHING_WRITTEN,
     );

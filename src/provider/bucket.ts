@@ -8,14 +8,13 @@ import { cloudFor } from "../clouds/registry";
 import { LifecycleError } from "../errors";
 import { BUCKET_IN_PLACE, BUCKET_REPLACES, BucketInputs, BucketState } from "../model/bucket";
 import { compact } from "../model/fields";
+import { DEFAULT_SIGNING_REGION } from "../s3/transport";
 import { resolveHttp, type Sources } from "../settings";
 import { UNKNOWN, userInputs } from "./abi";
 import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutcome } from "./check";
 import { generateName, reusableGeneratedName } from "./names";
 import { contextFor } from "./context";
 
-/** Nscale's S3 reports no region; SigV4 needs one. */
-const FALLBACK_SIGNING_REGION = "us-east-1";
 
 export function checkBucket(olds: Record<string, unknown>, news: Record<string, unknown>, sources: Sources): CheckOutcome {
   const input = userInputs(news);
@@ -80,7 +79,7 @@ export async function updateBucket(olds: Record<string, unknown>, news: Record<s
   const next = BucketState.parse(compact({ ...news, createdAt: previous.createdAt }));
   if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
     const { S3Client } = await import("../s3/client.js");
-    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? FALLBACK_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
+    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? DEFAULT_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
     if (!(await s3.headBucket(next.bucketName))) {
       throw new LifecycleError(`Bucket ${next.bucketName} is not visible with access key ${next.accessKeyId}; the old key was kept.`);
     }

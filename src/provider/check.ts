@@ -169,8 +169,9 @@ export function checkKey(olds: Record<string, unknown>, news: Record<string, unk
   // An adopted key already has its name: a generated one would only differ from it. An imported
   // key keeps the name it had, so declaring it without one never replaces it.
   if (previous.imported === true) {
+    // What the server described (its name, description) stands unless the program says otherwise.
     defaulted.imported = true;
-    if (defaulted[field] === undefined && typeof previous[field] === "string") defaulted[field] = previous[field];
+    for (const k of new Set([field, ...mod.describedByServer])) if (defaulted[k] === undefined && previous[k] !== undefined) defaulted[k] = previous[k];
   }
   if (defaulted[field] === undefined && defaulted.adopt === undefined && typeof defaulted.resourceName === "string") {
     defaulted[field] = reusableGeneratedName(previous, field, defaulted.resourceName) ?? generateName(defaulted.resourceName);

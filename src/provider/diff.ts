@@ -44,6 +44,8 @@ function refuseReusedUniqueFields(mod: CloudModule, olds: Record<string, unknown
   for (const k of mod.uniqueWhileBothExist) {
     if (news[k] === undefined || news[k] === UNKNOWN || !same(olds[k], news[k])) continue;
     if (reusableGeneratedName(olds, k, resourceName) !== undefined) continue;
+    // An imported key's name is carried over by check; a replacement re-runs check without it.
+    if (olds.imported === true && news.imported === true) continue;
     throw new ConfigurationError(
       `${k}: changing ${replaces.join(", ")} replaces this key, and the new key is created before the old one is deleted, but ${mod.settings.displayName} refuses two keys with the same ${k} ${JSON.stringify(news[k])} (409). ` +
         `Change \`${k}\` in the same update, or remove it so a unique one is generated; otherwise revert ${replaces.join(", ")}.`,

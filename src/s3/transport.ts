@@ -14,6 +14,9 @@ import { USER_AGENT } from "../version";
 import { ErrorDocument } from "./schemas";
 import { parseXml } from "./xml";
 
+/** What S3-compatible servers sign with when they report no region (AWS's own default). */
+export const DEFAULT_SIGNING_REGION = "us-east-1";
+
 export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;

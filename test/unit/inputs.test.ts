@@ -229,6 +229,18 @@ describe("diff", () => {
     await expect(diff("k", explicit, { ...explicit, ...change })).rejects.toThrow(/^name: changing .* replaces this key.*409.*Change `name` in the same update, or remove it/);
   });
 
+  it("an imported key's carried-over name does not block a rotation (the replacement's check generates a new one)", async () => {
+    const imported = { ...olds, name: "made-in-console", imported: true };
+    expect(await diff("k", imported, { ...imported, rotationTrigger: "2027-01" })).toMatchObject({ replaces: ["rotationTrigger"] });
+  });
+
+  it("check carries an imported key's server-made name and description when the program omits them", () => {
+    const previous = { ...nscale, name: "made-in-console", description: "from the console", imported: true };
+    const { inputs, failures } = checkInputs(previous, { ...nscale, name: undefined });
+    expect(failures).toEqual([]);
+    expect(inputs).toMatchObject({ name: "made-in-console", description: "from the console", imported: true });
+  });
+
   it("an explicit name changed together with the replacing input is fine", async () => {
     const explicit = { ...olds, name: "bucket-admin-key" };
     expect(await diff("k", explicit, { ...explicit, name: "bucket-admin-key-2", rotationTrigger: "x" })).toMatchObject({ replaces: ["name", "rotationTrigger"] });

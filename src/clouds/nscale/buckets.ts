@@ -1,10 +1,9 @@
 /** Nscale has no bucket API: buckets are made through S3 with the access key itself. */
 import { S3Client } from "../../s3/client";
+import { DEFAULT_SIGNING_REGION } from "../../s3/transport";
 import type { BucketState } from "../../model/bucket";
 import type { BucketContext, BucketOps } from "../contract";
 
-/** Nscale's S3 reports no region; SigV4 needs one, and this is what S3-compatible servers expect by default. */
-const DEFAULT_SIGNING_REGION = "us-east-1";
 
 export function s3For(b: BucketState, ctx: BucketContext): S3Client {
   return new S3Client({

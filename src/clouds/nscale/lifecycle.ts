@@ -13,6 +13,7 @@ import { pollUntil } from "../../poll";
 import { ListBatcher } from "../batch";
 import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
+import { DEFAULT_SIGNING_REGION } from "../../s3/transport";
 import { verifyKeySecret } from "../verify-secret";
 import { nscaleAnswers, nscaleHints } from "./answers";
 import { NscaleClient, s3EndpointFromDnsName } from "./client";
@@ -21,8 +22,6 @@ import type { AccessKeyRead } from "./schemas";
 
 /** The tag that marks a key as made by one create call of this library. */
 export const MARKER_TAG = "pulumi-object-storage-keys/create-id";
-/** Nscale's (and the emulator's) S3 does not report a region; this one signs when none is set. */
-const SIGNING_REGION_FALLBACK = "us-east-1";
 const MAX_POLL_INTERVAL_MS = 5_000;
 
 function client(ctx: OperationContext): NscaleClient {
@@ -262,7 +261,7 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
     adopt: given,
   });
   if (state.secretAccessKey) {
-    await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK, http: ctx.connection.http }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+    await verifyKeySecret({ ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "Nothing was recorded in state.");
   }
   return { id: state.keyId, state };
 }
@@ -299,7 +298,7 @@ async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: Op
     // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
     state = compact({ ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" });
     if (state.secretAccessKey) {
-      await verifyKeySecret({ ...state, region: state.region ?? SIGNING_REGION_FALLBACK, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
+      await verifyKeySecret({ ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
     }
   }
   if (state.provisioningStatus === "provisioned" && state.s3Endpoint) return state;
