@@ -60,12 +60,12 @@ import {
   type Hit,
 } from "./leak-scan-support";
 import {
-  BLANK_PROVIDER_ENV,
-  TIMING_ENV,
+  CONFIG_ONLY_ENV,
   emulatorEnv,
   expectFailure,
   keysProgram,
   loadLib,
+  setCredentialsConfig,
   startSuiteEmulator,
   suiteGate,
   uniqueSuffix,
@@ -178,12 +178,8 @@ describe("secret-leak scan (real engine, most verbose logging)", () => {
     if (!(await gate.ready())) return;
     debugDir = await fs.mkdtemp(path.join(os.tmpdir(), "osk-leak-debug-"));
     runs.push(await newRun("env credentials", emulatorEnv(emu)));
-    runs.push(await newRun("config credentials", { ...BLANK_PROVIDER_ENV, ...TIMING_ENV }));
-    const cfg = runs[1]!.ts.stack;
-    await cfg.setConfig("nscale:apiToken", { value: emu.nscaleToken, secret: true });
-    await cfg.setConfig("nscale:apiUrl", { value: emu.nscaleApiUrl });
-    await cfg.setConfig("hostup:apiKey", { value: emu.hostupApiKey, secret: true });
-    await cfg.setConfig("hostup:apiUrl", { value: emu.hostupApiUrl });
+    runs.push(await newRun("config credentials", CONFIG_ONLY_ENV));
+    await setCredentialsConfig(runs[1]!.ts.stack, emu);
     gate.set(runs[0]!.ts);
   });
 

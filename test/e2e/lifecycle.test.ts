@@ -9,10 +9,10 @@
  * rotation runs while ours is the only key and the first destroy is refused.
  */
 import type { UpResult } from "@pulumi/pulumi/automation";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator, EmulatorOptions, RequestLogEntry } from "../../src/emulator";
-import { collect, createTestStack, exportStackEncrypted, readStateFile, suiteGate } from "./harness";
+import { collect, createTestStack, exportStackEncrypted, readStateFile } from "./harness";
 import {
   SHIM_REQUIRE,
   accessKeysInState,
@@ -24,11 +24,10 @@ import {
   hostupKeyIds,
   keysProgram,
   loadLib,
-  newSince,
   nscaleKeyIds,
   requestsSince,
   secretEnvelope,
-  startSuiteEmulator,
+  useEngineSuite,
 } from "./support";
 
 const lib = loadLib();
@@ -128,12 +127,17 @@ const hostup: CloudCase = {
 };
 
 describe.each([nscale, hostup])("$title", (c) => {
-  const gate = suiteGate();
   let emu: Emulator;
-  /** Keys the cloud holds before the test (a HostUp account starts with one key). */
-  let baseline: string[] = [];
   const inputs = { ...c.inputs };
   const program = keysProgram(lib, () => [{ name: `${c.cloud}-key`, args: c.args(inputs, emu) }]);
+  const suite = useEngineSuite({
+    emulator: c.emulator,
+    started: (e) => (emu = e),
+    stack: () => createTestStack({ projectName: c.project, program, envVars: emulatorEnv(emu) }),
+  });
+  const { gate } = suite;
+  /** Keys the cloud holds before the test (a HostUp account starts with one key). */
+  const baseline = () => suite.baseline[c.cloud];
 
   /** The key's current outputs, as the engine reports them. */
   async function outputs(): Promise<KeyOutputs & { secret: boolean }> {
@@ -159,18 +163,6 @@ describe.each([nscale, hostup])("$title", (c) => {
     return now;
   }
 
-  beforeAll(async () => {
-    emu = await startSuiteEmulator(c.emulator);
-    baseline = c.ids(emu);
-    if (!(await gate.ready())) return;
-    gate.set(await createTestStack({ projectName: c.project, program, envVars: emulatorEnv(emu) }));
-  });
-
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await emu?.close();
-  });
-
   let first: KeyOutputs;
 
   it(`up creates the key: secretAccessKey is a secret output and matches what ${c.cloud} holds`, async (ctx) => {
@@ -188,7 +180,7 @@ describe.each([nscale, hostup])("$title", (c) => {
     expect(secretAccessKey).toMatch(/\S{16,}/);
     c.expectHeld(emu, { keyId, accessKeyId, secretAccessKey });
     expect(emu.secretFor(accessKeyId)).toBe(secretAccessKey);
-    expect(newSince(baseline, c.ids(emu))).toEqual([keyId]);
+    expect(suite.ours()[c.cloud]).toEqual([keyId]);
     // The secret is never echoed by the CLI (outputs are shown as [secret]).
     expect(out.text()).not.toContain(secretAccessKey);
     first = { keyId, accessKeyId, secretAccessKey };
@@ -260,7 +252,7 @@ describe.each([nscale, hostup])("$title", (c) => {
     const accessKeyId = res.outputs["accessKeyId"]?.value as string;
     expect(keyId).not.toBe(first.keyId);
     expect(accessKeyId).not.toBe(first.accessKeyId);
-    expect(newSince(baseline, c.ids(emu))).toEqual([keyId]);
+    expect(suite.ours()[c.cloud]).toEqual([keyId]);
     expect(emu.secretFor(accessKeyId)).toBe(res.outputs["secretAccessKey"]?.value);
     expect((await accessKeysInState(stack)).map((r) => r.id)).toEqual([keyId]);
   });
@@ -271,7 +263,7 @@ describe.each([nscale, hostup])("$title", (c) => {
     c.replace.apply(inputs);
     const from = emu.requests.length;
     const now = await expectReplaced(old, from, await stack.up());
-    expect(newSince(baseline, c.ids(emu))).toEqual([now.keyId]);
+    expect(suite.ours()[c.cloud]).toEqual([now.keyId]);
     c.replace.expectHeld(emu, now);
     expect(emu.secretFor(old.accessKeyId)).toBeUndefined();
   });
@@ -283,7 +275,7 @@ describe.each([nscale, hostup])("$title", (c) => {
       inputs["rotationTrigger"] = "2026-11";
       const from = emu.requests.length;
       const now = await expectReplaced(old, from, await stack.up());
-      expect(newSince(baseline, c.ids(emu))).toEqual([now.keyId]);
+      expect(suite.ours()[c.cloud]).toEqual([now.keyId]);
       c.replace.expectHeld(emu, now);
 
       // Same trigger again: nothing to do.
@@ -298,7 +290,7 @@ describe.each([nscale, hostup])("$title", (c) => {
       const res = await stack.destroy();
       expect(res.summary.result).toBe("succeeded");
       expect(res.summary.resourceChanges?.["delete"]).toBe(2);
-      expect(c.ids(emu)).toEqual(baseline);
+      expect(c.ids(emu)).toEqual(baseline());
       expect(await accessKeysInState(stack)).toEqual([]);
     });
   } else {
@@ -306,8 +298,8 @@ describe.each([nscale, hostup])("$title", (c) => {
       const { stack } = gate.stack(ctx);
       const old = await outputs();
       // The emulated account starts with one dashboard key; remove it so ours is the only one.
-      expect(baseline).toHaveLength(1);
-      emu.deleteOutOfBand("hostup", baseline[0]!);
+      expect(baseline()).toHaveLength(1);
+      emu.deleteOutOfBand("hostup", baseline()[0]!);
       expect(c.ids(emu)).toEqual([old.accessKeyId]);
 
       inputs["rotationTrigger"] = "2026-11";

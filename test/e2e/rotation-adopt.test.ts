@@ -3,11 +3,12 @@
  * switched to the new key, and checks it works, before the old key is deleted; a HostUp account
  * never drops to zero keys), and adopting existing keys (`adopt`) with and without retainOnDelete.
  */
+import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createTestStack, type TestStack } from "./harness";
-import { emulatorEnv, hostupKeyIds, loadLib, nscaleKeyIds, startSuiteEmulator, suiteGate } from "./support";
+import { emulatorEnv, hostupKeyIds, loadLib, nscaleKeyIds, startSuiteEmulator, suiteGate, useSuiteStack } from "./support";
 
 const lib = loadLib();
 let emu: Emulator;
@@ -44,17 +45,14 @@ beforeAll(async () => {
 });
 afterAll(async () => emu?.close());
 
-describe("rotateAfter", () => {
-  const gate = suiteGate();
-  let ts: TestStack | undefined;
-  const state = { rotateAfter: "8s" };
+/** A stack of this file's program, its provider pointed at the file's emulator through env vars. */
+const emulatorStack = (projectName: string, program: PulumiFn) => createTestStack({ projectName, envVars: emulatorEnv(emu), program });
 
-  beforeAll(async () => {
-    if (!(await gate.ready())) return;
-    ts = await createTestStack({
-      projectName: "osk-rotate",
-      envVars: emulatorEnv(emu),
-      program: async () => {
+describe("rotateAfter", () => {
+  const state = { rotateAfter: "8s" };
+  const gate = useSuiteStack({
+    make: () =>
+      emulatorStack("osk-rotate", async () => {
         const key = new lib.ObjectStorageAccessKey("rotating", {
           cloud: "nscale",
           endpointId: emu.endpointId,
@@ -63,11 +61,8 @@ describe("rotateAfter", () => {
         });
         const bucket = new lib.ObjectStorageBucket("data", { key, forceDestroy: true });
         return { keyId: key.keyId, createdAt: key.createdAt, bucketKey: bucket.accessKeyId, bucketName: bucket.bucketName };
-      },
-    });
-    gate.set(ts);
+      }),
   });
-  afterAll(async () => ts?.cleanup());
 
   it("replaces a key once it is older than rotateAfter, switching the bucket to the new key before deleting the old one", async (ctx) => {
     const { stack } = gate.stack(ctx);
@@ -114,22 +109,13 @@ describe("rotateAfter", () => {
 });
 
 describe("rotateAfter on a HostUp account whose only key is ours", () => {
-  const gate = suiteGate();
-  let ts: TestStack | undefined;
-
-  beforeAll(async () => {
-    if (!(await gate.ready())) return;
-    ts = await createTestStack({
-      projectName: "osk-rotate-hostup",
-      envVars: emulatorEnv(emu),
-      program: async () => {
+  const gate = useSuiteStack({
+    make: () =>
+      emulatorStack("osk-rotate-hostup", async () => {
         const key = new lib.ObjectStorageAccessKey("only", { cloud: "hostup", rotateAfter: "2s" });
         return { keyId: key.keyId, createdAt: key.createdAt };
-      },
-    });
-    gate.set(ts);
+      }),
   });
-  afterAll(async () => ts?.cleanup());
 
   it("rotates without the account ever reaching zero keys", async (ctx) => {
     const { stack } = gate.stack(ctx);
@@ -156,17 +142,13 @@ describe("adopt", () => {
   afterAll(async () => Promise.all(stacks.map((s) => s.cleanup())));
 
   async function adoptStack(name: string, cloud: "nscale" | "hostup", existing: { keyId: string; secret: string }, retain: boolean) {
-    const ts = await createTestStack({
-      projectName: `osk-adopt-${name}`,
-      envVars: emulatorEnv(emu),
-      program: async () => {
-        const args =
-          cloud === "nscale"
-            ? { cloud, endpointId: emu.endpointId, identityPolicy: "bucket-admin", adopt: { keyId: existing.keyId, secretAccessKey: existing.secret } }
-            : { cloud, adopt: { keyId: existing.keyId, secretAccessKey: existing.secret } };
-        const key = new lib.ObjectStorageAccessKey(name, args as never, { retainOnDelete: retain });
-        return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, adopted: key.adopted };
-      },
+    const ts = await emulatorStack(`osk-adopt-${name}`, async () => {
+      const args =
+        cloud === "nscale"
+          ? { cloud, endpointId: emu.endpointId, identityPolicy: "bucket-admin", adopt: { keyId: existing.keyId, secretAccessKey: existing.secret } }
+          : { cloud, adopt: { keyId: existing.keyId, secretAccessKey: existing.secret } };
+      const key = new lib.ObjectStorageAccessKey(name, args as never, { retainOnDelete: retain });
+      return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, adopted: key.adopted };
     });
     stacks.push(ts);
     return ts;
