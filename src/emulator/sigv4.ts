@@ -4,8 +4,7 @@
  * date, over exactly the headers it says it signed, and the two signatures are compared.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { s3Signer } from "../s3/transport";
 import { header, parseQuery, safeDecode, type EmuRequest } from "./http";
 import { decodeAwsChunked } from "./s3-chunked";
 import type { S3Principal } from "./state";
@@ -130,14 +129,7 @@ export async function verifySigV4(
     if (parsed.presigned && PRESIGN_PARAMS.has(name)) continue;
     signableQuery[name] = values.length === 1 ? (values[0] ?? "") : values;
   }
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secret },
-    region: principal.region,
-    service: "s3",
-    sha256: Sha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
+  const signer = s3Signer({ accessKeyId: principal.accessKeyId, secretAccessKey: principal.secret }, principal.region, { applyChecksum: false });
   const request = {
     method: req.method,
     protocol: "http:",
@@ -294,13 +286,7 @@ export async function presignHostupUrl(args: {
 }): Promise<string> {
   const base = new URL(args.s3Url);
   const path = `/${encodeS3Segment(args.bucket)}/${args.key.split("/").map(encodeS3Segment).join("/")}`;
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: args.accessKeyId, secretAccessKey: args.secretAccessKey },
-    region: args.region,
-    service: "s3",
-    sha256: Sha256,
-    uriEscapePath: false,
-  });
+  const signer = s3Signer({ accessKeyId: args.accessKeyId, secretAccessKey: args.secretAccessKey }, args.region);
   const signed = await signer.presign(
     {
       method: args.method,

@@ -17,6 +17,14 @@ import { parseXml } from "./xml";
 /** What S3-compatible servers sign with when they report no region (AWS's own default). */
 export const DEFAULT_SIGNING_REGION = "us-east-1";
 
+/**
+ * The SigV4 signer for S3, as this client signs and the emulator verifies. Paths arrive already
+ * encoded (uriEncode); S3 signs them as sent, without a second pass.
+ */
+export function s3Signer(credentials: S3Credentials, region: string, options: { applyChecksum?: boolean } = {}): SignatureV4 {
+  return new SignatureV4({ credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false, ...options });
+}
+
 export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -71,14 +79,7 @@ export class S3Transport {
     this.endpoint = new URL(options.endpoint);
     // The same retrying, pacing pool as the API clients: S3 throttles with 503 SlowDown and 429.
     this.dispatcher = options.http ? sharedDispatcher(retryPolicyWithBudget(options.http.retryBudgetMs), options.http.timeouts) : sharedDispatcher();
-    this.signer = new SignatureV4({
-      credentials: options.credentials,
-      region: options.region,
-      service: "s3",
-      sha256: Sha256,
-      // Paths arrive already encoded by uriEncode; S3 signs them as sent, without a second pass.
-      uriEscapePath: false,
-    });
+    this.signer = s3Signer(options.credentials, options.region);
   }
 
   async send(method: string, path: string, opts: S3RequestOptions = {}): Promise<S3Response> {
