@@ -14,7 +14,7 @@
  */
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createTestStack, getEngine, readStateFile, REPO_ROOT } from "./harness";
@@ -28,14 +28,12 @@ import {
   loadLib,
   nscaleKeyIds,
   requestsSince,
-  startSuiteEmulator,
   SECRET_SIG,
-  suiteGate,
+  useEngineSuite,
   type KeySpec,
 } from "./support";
 
 const lib = loadLib();
-const gate = suiteGate();
 let emu: Emulator;
 let existing: { id: string; accessKeyId: string };
 let specs: KeySpec[] = [];
@@ -95,16 +93,14 @@ function cliAtLeast(version: string, min: readonly number[]): boolean {
 }
 
 describe("import of an ObjectStorageAccessKey (engine limitation)", () => {
-  beforeAll(async () => {
-    emu = await startSuiteEmulator({ nscale: { createStatus: "provisioned" } });
-    if (!(await gate.ready())) return;
-    gate.set(await createTestStack({ projectName: "osk-e2e-import", program, envVars: emulatorEnv(emu) }));
-    existing = await createKeyOutOfBand("console-made-key");
-  });
-
-  afterAll(async () => {
-    await gate.current?.cleanup();
-    await emu?.close();
+  const { gate } = useEngineSuite({
+    emulator: { nscale: { createStatus: "provisioned" } },
+    started: (e) => (emu = e),
+    stack: async (e) => {
+      const ts = await createTestStack({ projectName: "osk-e2e-import", program, envVars: emulatorEnv(e) });
+      existing = await createKeyOutOfBand("console-made-key");
+      return ts;
+    },
   });
 
   it("the `import` resource option fails in the engine; nothing is recorded and the key is untouched", async (ctx) => {
