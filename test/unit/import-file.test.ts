@@ -4,6 +4,7 @@
  * feature rests on: what the file records is what check makes of the printed declaration, so the
  * first `up` after the import neither replaces nor updates the key.
  */
+import { CONSOLE_MADE_NSCALE_KEY } from "./fixtures";
 import { describe, expect, it } from "vitest";
 
 import { clouds } from "../../src/clouds/registry";
@@ -59,14 +60,9 @@ describe("--id <endpoint_id>/<key_id>", () => {
 
 const nscaleKey = {
   id: "b5606dc6-2b93-4405-9303-7b8d4da01bb3",
-  inputs: { cloud: "nscale", resourceName: "legacy", imported: true, endpointId: "ep-1", name: "console-made-key", description: "made in the console", identityPolicy: "bucket-admin" },
+  inputs: { ...CONSOLE_MADE_NSCALE_KEY, imported: true },
   outputs: {
-    cloud: "nscale",
-    resourceName: "legacy",
-    endpointId: "ep-1",
-    name: "console-made-key",
-    description: "made in the console",
-    identityPolicy: "bucket-admin",
+    ...CONSOLE_MADE_NSCALE_KEY,
     keyId: "b5606dc6-2b93-4405-9303-7b8d4da01bb3",
     accessKeyId: "AKIAEXAMPLEEXAMPLE01",
     secretAccessKey: "s3cr3t-s3cr3t-s3cr3t",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CONSOLE_MADE_NSCALE_KEY } from "./fixtures";
 import { bucket as bucketProvider, check, diff } from "../../src/provider/index";
 import { UNKNOWN } from "../../src/provider/abi";
 import { checkKey } from "../../src/provider/check";
@@ -276,12 +277,7 @@ describe("bucket diff", () => {
 describe("adopted keys are never replaced (a replacement would re-adopt the key, then delete it)", () => {
   const adopt = { keyId: "a1b2c3", secretAccessKey: "s3cr3t-value-0001" };
   const olds = {
-    cloud: "nscale",
-    resourceName: "legacy",
-    endpointId: "ep-1",
-    name: "console-made-key",
-    description: "made in the console",
-    identityPolicy: "bucket-admin",
+    ...CONSOLE_MADE_NSCALE_KEY,
     adopt,
     adopted: true,
     createdAt: "2020-01-01T00:00:00.000Z",
