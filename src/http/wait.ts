@@ -72,10 +72,13 @@ export function rateLimitDelayMs(
   policy: WaitBounds,
   options: { random?: () => number; now?: number } = {},
 ): number {
-  const random = options.random ?? Math.random;
+  return waitAfter429Ms(serverRequestedDelayMs(headers, options.now ?? Date.now()), attempt, policy, options.random);
+}
+
+/** The same wait for a caller that has the server's request in ms already (e.g. a create it retries itself). */
+export function waitAfter429Ms(serverMs: number | undefined, attempt: number, policy: WaitBounds, random: () => number = Math.random): number {
   const step = backoffCeilingMs(policy, attempt);
-  const server = serverRequestedDelayMs(headers, options.now ?? Date.now());
-  const base = Math.min(policy.maxDelayMs, Math.max(server ?? 0, step));
+  const base = Math.min(policy.maxDelayMs, Math.max(serverMs ?? 0, step));
   return base + Math.round(random() * Math.min(1000, step));
 }
 

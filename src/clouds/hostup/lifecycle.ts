@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { LifecycleError, ProviderApiError } from "../../errors";
 import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
-import { backoffCeilingMs } from "../../http/wait";
+import { waitAfter429Ms } from "../../http/wait";
 import { compact } from "../../model/fields";
 import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
@@ -120,7 +120,7 @@ async function createOnce(api: HostUpClient, label: string, ctx: OperationContex
       return await api.createKey(label);
     } catch (err) {
       if (!(err instanceof ProviderApiError) || !hostupAnswers.isOutcomeUnknown(err)) throw err;
-      const wait = Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1));
+      const wait = waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy);
       const ownRateLimit = err.status === 429 && err.ownAnswer === true;
       if (!ownRateLimit || attempt > maxRetriesFor429(defaultRetryPolicy) || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
       await sleep(wait);

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
-import { backoffCeilingMs } from "../../http/wait";
+import { waitAfter429Ms } from "../../http/wait";
 import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
 import { compact } from "../../model/fields";
 import { pollUntil } from "../../poll";
@@ -165,7 +165,7 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
       });
     } catch (err) {
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
-      const wait = err.status === 429 ? Math.max(err.retryAfterMs ?? 0, backoffCeilingMs(defaultRetryPolicy, attempt - 1)) : undefined;
+      const wait = err.status === 429 ? waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy) : undefined;
       const retry = wait !== undefined && attempt <= maxRetriesFor429(defaultRetryPolicy) && Date.now() + wait < budgetEnds;
       const verdict = await reconcile(api, inputs, name, marker, err, ctx, retry ? 0 : ctx.timing.reconcileGraceMs);
       // Retried only when nothing of this attempt is left: absent, or found and deleted again.
