@@ -9,7 +9,7 @@ import { request } from "undici";
 import type { Emulator } from "../../src/emulator";
 import { verifySigV4 } from "../../src/emulator/sigv4";
 import { ProviderApiError } from "../../src/errors";
-import { S3Client } from "../../src/s3";
+import { S3Client } from "../../src/s3/client";
 import { parseXml } from "../../src/s3/xml";
 import { encodeSegment as encode, s3Request, s3Signer, sha256, xmlCode, type S3Call } from "./s3-support";
 import { nscaleAccessKey, useEmulator, type S3Creds as Creds } from "./support";

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { startEmulator, type Emulator } from "../../src/emulator";
 import { ProviderApiError } from "../../src/errors";
-import { probeKey, S3Client, type S3ClientOptions } from "../../src/s3";
+import { probeKey, S3Client, type S3ClientOptions } from "../../src/s3/client";
 import { nscaleAccessKey } from "./support";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
