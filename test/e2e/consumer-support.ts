@@ -11,13 +11,13 @@ import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { readStateFile } from "./harness";
-import { REPO_ROOT, run, transcript, type RunResult } from "./examples-support";
+import { pulumiInFolder, REPO_ROOT, run, transcript, useSuiteEngine, type RunResult } from "./examples-support";
 import type { Engine } from "./harness";
-import { emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds } from "./support";
+import { emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds, startSuiteEmulator } from "./support";
 
 export { REPO_ROOT };
 
@@ -123,13 +123,7 @@ export async function projectLifecycle(eng: Engine, emu: Emulator, base: string,
     PULUMI_CONFIG_PASSPHRASE: "consumer-project-test",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
-  const consoleText: string[] = [];
-  const ok = async (...args: string[]): Promise<RunResult> => {
-    const r = await run(eng, path.join(eng.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: project, env });
-    if (!args.includes("--show-secrets")) consoleText.push(r.stdout, r.stderr);
-    expect(r.code, `pulumi ${args.join(" ")}\n${transcript(r)}`).toBe(0);
-    return r;
-  };
+  const { ok, consoleText } = pulumiInFolder(eng, project, env);
   const nscaleBefore = nscaleKeyIds(emu);
   const hostupBefore = hostupKeyIds(emu);
 
@@ -163,4 +157,24 @@ export async function projectLifecycle(eng: Engine, emu: Emulator, base: string,
   const printed = consoleText.join("\n");
   expectNoPlaintext(printed, { ...secrets, ...credentials });
   return { outputs: shown, console: printed };
+}
+
+/**
+ * A consumer suite: the engine and a temp dir, an emulator, the SDK version of the run and the
+ * packed tarball, ready in beforeAll (read them inside tests).
+ */
+export function useConsumerSuite(tempPrefix: string) {
+  const suite = useSuiteEngine(tempPrefix);
+  const ready = {} as { emu: Emulator; packed: Packed; sdk: string };
+  beforeAll(async () => {
+    ready.emu = await startSuiteEmulator();
+    ready.sdk = await suiteSdkVersion();
+    ready.packed = await packRepo(suite.dir);
+  });
+  afterAll(async () => {
+    await ready.emu?.close();
+  });
+  /** The package.json dependencies a consumer project needs: the run's SDK and the tarball. */
+  const dependencies = () => ({ "@pulumi/pulumi": ready.sdk, "pulumi-object-storage-keys": `file:${ready.packed.tarball}` });
+  return { suite, ready, dependencies };
 }

@@ -10,27 +10,12 @@
  */
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import type { Emulator } from "../../src/emulator";
-import { CONSUMER_DEV_DEPS, npmInstall, packRepo, projectFromFixture, projectLifecycle, suiteSdkVersion, type Packed } from "./consumer-support";
-import { useSuiteEngine } from "./examples-support";
-import { startSuiteEmulator } from "./support";
+import { CONSUMER_DEV_DEPS, npmInstall, projectFromFixture, projectLifecycle, useConsumerSuite } from "./consumer-support";
 
 describe("ES-module programs", () => {
-  const suite = useSuiteEngine("osk-esm-");
-  let emu: Emulator;
-  let packed: Packed;
-  let sdk: string;
-
-  beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    sdk = await suiteSdkVersion();
-    packed = await packRepo(suite.dir);
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const { suite, ready, dependencies } = useConsumerSuite("osk-esm-");
 
   const cases = [
     { fixture: "esm-js", devDependencies: undefined },
@@ -42,11 +27,11 @@ describe("ES-module programs", () => {
       const eng = suite.need(ctx);
       const base = path.join(suite.dir, c.fixture);
       const project = await projectFromFixture(c.fixture, path.join(base, "project"), {
-        dependencies: { "@pulumi/pulumi": sdk, "pulumi-object-storage-keys": `file:${packed.tarball}` },
+        dependencies: dependencies(),
         devDependencies: c.devDependencies,
       });
       await npmInstall(project);
-      const { outputs } = await projectLifecycle(eng, emu, base, project);
+      const { outputs } = await projectLifecycle(eng, ready.emu, base, project);
       expect(outputs["moduleKind"], "the program ran as an ES module").toBe("esm");
     });
   }

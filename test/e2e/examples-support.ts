@@ -6,6 +6,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
+import { expect } from "vitest";
+
 import { echoRequested, REPO_ROOT, RUN_TS, runWithEngine, type Engine, type RunResult } from "./harness";
 
 export { REPO_ROOT, RUN_TS, type RunResult };
@@ -26,6 +28,22 @@ export async function readJson<T>(file: string): Promise<T> {
 }
 
 /** Output for assertion messages: the child's whole stdout/stderr. */
+/**
+ * The plain `pulumi` CLI in a project folder, as a user runs it: `ok` expects exit 0 and keeps
+ * every console text (except `--show-secrets` output) for the leak checks.
+ */
+export function pulumiInFolder(engine: Engine, cwd: string, env: Record<string, string>) {
+  const consoleText: string[] = [];
+  const pulumi = (...args: string[]): Promise<RunResult> => run(engine, path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd, env });
+  const ok = async (...args: string[]): Promise<RunResult> => {
+    const r = await pulumi(...args);
+    if (!args.includes("--show-secrets")) consoleText.push(r.stdout, r.stderr);
+    expect(r.code, `pulumi ${args.join(" ")}\n${transcript(r)}`).toBe(0);
+    return r;
+  };
+  return { pulumi, ok, consoleText };
+}
+
 export function transcript(r: RunResult): string {
   return `exit ${r.code} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }

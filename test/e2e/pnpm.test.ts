@@ -13,35 +13,24 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
-import type { Emulator } from "../../src/emulator";
-import { CONSUMER_DEV_DEPS, ensureTool, exec, packRepo, projectFromFixture, projectLifecycle, suiteSdkVersion, type Packed } from "./consumer-support";
-import { transcript, useSuiteEngine } from "./examples-support";
-import { startSuiteEmulator } from "./support";
+import { CONSUMER_DEV_DEPS, ensureTool, exec, projectFromFixture, projectLifecycle, useConsumerSuite } from "./consumer-support";
+import { transcript } from "./examples-support";
 
 describe("a pnpm-installed program", () => {
-  const suite = useSuiteEngine("osk-pnpm-");
-  let emu: Emulator;
-  let packed: Packed;
-  let sdk: string;
+  const { suite, ready, dependencies } = useConsumerSuite("osk-pnpm-");
   let pnpmBin: string;
 
   beforeAll(async () => {
-    emu = await startSuiteEmulator();
-    sdk = await suiteSdkVersion();
-    packed = await packRepo(suite.dir);
     pnpmBin = await ensureTool("ensure-pnpm");
-  });
-  afterAll(async () => {
-    await emu?.close();
   });
 
   it("pnpm install of the tarball, up, masked secrets, preview without changes, refresh, destroy", async (ctx) => {
     const eng = suite.need(ctx);
     const base = path.join(suite.dir, "pnpm-app");
     const project = await projectFromFixture("pnpm-app", path.join(base, "project"), {
-      dependencies: { "@pulumi/pulumi": sdk, "pulumi-object-storage-keys": `file:${packed.tarball}` },
+      dependencies: dependencies(),
       devDependencies: { typescript: CONSUMER_DEV_DEPS.typescript },
     });
     // pnpm's content-addressed store lives with the other cached tools (like npm's ~/.npm cache).
@@ -64,6 +53,6 @@ describe("a pnpm-installed program", () => {
     const peer = await fs.realpath(path.join(own, "..", "@pulumi", "pulumi"));
     expect(peer).toBe(await fs.realpath(path.join(project, "node_modules", "@pulumi", "pulumi")));
 
-    await projectLifecycle(eng, emu, base, project);
+    await projectLifecycle(eng, ready.emu, base, project);
   });
 });

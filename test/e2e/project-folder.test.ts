@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createConsumerDir, prepareLocalBackend, readStateFile } from "./harness";
-import { REPO_ROOT, run, transcript, useSuiteEngine, type RunResult } from "./examples-support";
+import { pulumiInFolder, REPO_ROOT, run, transcript, useSuiteEngine } from "./examples-support";
 import { ACCESS_KEY_TYPE, emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds, startSuiteEmulator } from "./support";
 
 interface Project {
@@ -84,15 +84,7 @@ describe("Pulumi.yaml projects run by the CLI and the Node.js language host", ()
         await fs.cp(path.join(REPO_ROOT, project.source, entry), path.join(dir, entry), { recursive: true });
       }
       const env = { ...emulatorEnv(emu), ...(await prepareLocalBackend(base, "folder-project-test")).env };
-      const pulumi = async (...args: string[]): Promise<RunResult> =>
-        run(eng, path.join(eng.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env });
-      const consoleText: string[] = [];
-      const ok = async (...args: string[]): Promise<RunResult> => {
-        const r = await pulumi(...args);
-        if (!args.includes("--show-secrets")) consoleText.push(r.stdout, r.stderr);
-        expect(r.code, `pulumi ${args.join(" ")}\n${transcript(r)}`).toBe(0);
-        return r;
-      };
+      const { pulumi, ok, consoleText } = pulumiInFolder(eng, dir, env);
       const nscaleBefore = nscaleKeyIds(emu);
       const hostupBefore = hostupKeyIds(emu);
 
