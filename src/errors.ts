@@ -64,9 +64,6 @@ export class ProviderApiError extends UserFacingError implements ApiErrorDetails
 }
 
 
-// TODO(lead): drop once HttpClient passes serviceName.
-const LEGACY_LABELS: Record<string, string> = { nscale: "Nscale", hostup: "HostUp", s3: "S3" };
-
 function formatApiError(d: ApiErrorDetails): string {
   const what =
     d.status !== undefined
@@ -74,7 +71,7 @@ function formatApiError(d: ApiErrorDetails): string {
       : `no response (${d.transportCode ?? "transport error"})${d.providerMessage ? `: ${d.providerMessage}` : ""}`;
   const id = d.requestId ? ` [request id ${d.requestId}]` : "";
   const hint = d.hint ? ` ${d.hint}` : "";
-  return `${d.serviceName ?? LEGACY_LABELS[d.cloud] ?? d.cloud} ${d.operation} failed: ${what}${id}.${hint}`;
+  return `${d.serviceName ?? d.cloud} ${d.operation} failed: ${what}${id}.${hint}`;
 }
 
 /** A missing or invalid setting, reported before any request is sent. */

@@ -36,6 +36,8 @@ export interface TransportErrorInfo {
 }
 
 export interface HttpClientOptions {
+  /** The name users know the service by, for error messages ("Nscale"); default: `cloud`. */
+  serviceName?: string;
   cloud: ApiErrorDetails["cloud"];
   /** Base URL; request paths are appended to it (its own path is kept). */
   baseUrl: string;
@@ -149,6 +151,7 @@ export class HttpClient {
     if (!parsed.success) {
       throw new ProviderApiError({
         cloud: this.options.cloud,
+        serviceName: this.options.serviceName,
         operation: spec.operation,
         status: raw.status,
         code: "UNEXPECTED_RESPONSE",
@@ -163,6 +166,7 @@ export class HttpClient {
   apiError(operation: string, raw: RawResponse): ProviderApiError {
     return new ProviderApiError({
       cloud: this.options.cloud,
+      serviceName: this.options.serviceName,
       operation,
       status: raw.status,
       ...(raw.retryAfterMs !== undefined ? { retryAfterMs: raw.retryAfterMs } : {}),
@@ -198,6 +202,7 @@ export class HttpClient {
       };
       throw new ProviderApiError({
         cloud: this.options.cloud,
+        serviceName: this.options.serviceName,
         operation: spec.operation,
         transportCode: e.code ?? e.name,
         providerMessage: transportMessage(e, url),

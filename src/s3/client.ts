@@ -129,6 +129,7 @@ export class S3Client {
       .join(", ");
     throw new ProviderApiError({
       cloud: "s3",
+      serviceName: "S3",
       operation,
       status: res.status,
       code: errors[0]?.Code,
@@ -147,6 +148,7 @@ function requestId(res: S3Response): string | undefined {
 function fail(operation: string, res: S3Response): never {
   throw new ProviderApiError({
     cloud: "s3",
+    serviceName: "S3",
     operation,
     status: res.status,
     code: res.errorCode,
@@ -164,6 +166,7 @@ function fail(operation: string, res: S3Response): never {
 function unexpected(operation: string, res: S3Response, what: string): never {
   throw new ProviderApiError({
     cloud: "s3",
+    serviceName: "S3",
     operation,
     status: res.status,
     code: "UNEXPECTED_RESPONSE",

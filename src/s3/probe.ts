@@ -17,6 +17,7 @@ export async function probeKey(options: S3ClientOptions): Promise<KeyProbe> {
     if (!(err instanceof ProviderApiError)) throw err;
     throw new ProviderApiError({
       cloud: "s3",
+      serviceName: "S3",
       operation: "probe access key (refresh)",
       transportCode: err.transportCode,
       providerMessage: err.providerMessage,
@@ -28,6 +29,7 @@ export async function probeKey(options: S3ClientOptions): Promise<KeyProbe> {
   if (res.status === 403 && res.errorCode === "InvalidAccessKeyId") return "deleted";
   throw new ProviderApiError({
     cloud: "s3",
+    serviceName: "S3",
     operation: "probe access key",
     status: res.status,
     code: res.errorCode,

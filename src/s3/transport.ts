@@ -113,6 +113,7 @@ export class S3Transport {
       const e = err as Error & { code?: string };
       throw new ProviderApiError({
         cloud: "s3",
+        serviceName: "S3",
         operation: `${method} ${path}`,
         transportCode: e.code ?? e.name,
         providerMessage: `could not reach ${this.endpoint.origin}`,

@@ -75,6 +75,7 @@ export class HostUpClient {
   constructor(options: HostUpClientOptions) {
     this.http = new HttpClient({
       cloud: "hostup",
+      serviceName: "HostUp",
       baseUrl: options.apiUrl,
       authHeaders: { "x-api-key": options.apiKey },
       describeError: describe(options.hints),

@@ -48,6 +48,7 @@ export class NscaleClient {
   constructor(options: NscaleClientOptions) {
     this.http = new HttpClient({
       cloud: "nscale",
+      serviceName: "Nscale",
       baseUrl: options.apiUrl,
       authHeaders: { authorization: `Bearer ${options.token}` },
       describeError: describe(options.hints),
