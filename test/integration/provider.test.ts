@@ -251,6 +251,27 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     expect(emu.secretFor(outs.accessKeyId as string)).toBe(outs.secretAccessKey);
   });
 
+  it("Nscale: a committed key the list does not show yet is found after the retry's 409, and deleted (no orphan)", async () => {
+    const listPath = `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
+    emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "afterCommit", status: 429, body: { type: "text" } } });
+    // Nscale's reads lag after a create: the first look does not see the committed key.
+    emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: 1, action: { kind: "status", status: 200, body: [] } });
+    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e as Error);
+    expect(err.message).toMatch(/deleted again .* found by this create's marker/);
+    expect(posts("/accesskeys")).toBe(2); // the retry met the name conflict and sent nothing more
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ourNscaleKeys()).toEqual([]);
+  });
+
+  it("Nscale: a 429 whose marker search cannot list keys is not retried (a retry could make a second key)", async () => {
+    const listPath = `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
+    emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "status", status: 429, retryAfter: "0" } });
+    emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: Infinity, action: { kind: "status", status: 500 } });
+    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e as Error);
+    expect(err.message).toMatch(/listing keys to check failed too/);
+    expect(posts("/accesskeys")).toBe(1);
+  });
+
   it("HostUp: a 429 in HostUp's own envelope did not commit: retried, one key", async () => {
     const before = emu.inspect().hostup.keys.length;
     emu.injectFault({ cloud: "hostup", method: "POST", times: 1, action: { kind: "status", status: 429, retryAfter: "0" } });

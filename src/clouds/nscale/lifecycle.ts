@@ -155,9 +155,12 @@ async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id
  * One logical create. Each attempt carries a fresh marker. After a 429 (which a gateway may send
  * after the backend committed) the endpoint's keys are searched for that attempt's marker before
  * trying again, so a retry never leaves a second key; any other unknown outcome is reconciled.
+ * Nscale refuses a second key with one name, so a retry that meets a conflict means an earlier
+ * attempt did commit (its key not listed yet): that attempt is then looked for over the full grace.
  */
 async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string, ctx: OperationContext) {
   const budgetEnds = Date.now() + ctx.connection.http.retryBudgetMs;
+  const earlier: Array<{ marker: string; cause: ProviderApiError }> = [];
   for (let attempt = 1; ; attempt++) {
     const marker = randomUUID();
     try {
@@ -166,12 +169,20 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
         spec: { identityPolicy: inputs.identityPolicy },
       });
     } catch (err) {
+      if (earlier.length > 0 && nscaleAnswers.isConflict(err)) {
+        for (const e of earlier) {
+          const verdict = await reconcile(api, inputs, name, e.marker, e.cause, ctx, ctx.timing.reconcileGraceMs);
+          if (verdict.outcome !== "absent") throw verdict.error;
+        }
+        throw err;
+      }
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
       const wait = err.status === 429 ? waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy) : undefined;
       const retry = wait !== undefined && attempt <= maxRetriesFor429(defaultRetryPolicy) && Date.now() + wait < budgetEnds;
       const verdict = await reconcile(api, inputs, name, marker, err, ctx, retry ? 0 : ctx.timing.reconcileGraceMs);
       // Retried only when nothing of this attempt is left: absent, or found and deleted again.
       if (!retry || verdict.outcome === "stuck") throw verdict.error;
+      if (verdict.outcome === "absent") earlier.push({ marker, cause: err });
       await sleep(wait);
     }
   }
@@ -209,7 +220,8 @@ async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, 
           `${cause.message} No key named "${name}" appeared ${where} with this create's marker${graceMs > 0 ? ` within ${graceMs / 1000} s` : ""}, so most likely nothing was created. ` +
             `If ${look} appears later, it is unusable (its secret was never received): delete it, then run \`pulumi up\` again.`,
         );
-    return { outcome: "absent" as const, error };
+    // A failed list proves nothing: never retry on it (a second key could follow).
+    return { outcome: listError ? ("stuck" as const) : ("absent" as const), error };
   }
   const found = search.value;
   try {
