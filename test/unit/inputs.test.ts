@@ -242,6 +242,13 @@ describe("diff", () => {
     expect(inputs).toMatchObject({ name: "made-in-console", description: "from the console", imported: true });
   });
 
+  it("a HostUp key adopted without its secret by an earlier release still checks (a new adoption needs it)", () => {
+    const adopt = { keyId: "EXAMPLE_ACCESS_KEY" };
+    const olds = { cloud: "hostup", resourceName: "app", adopt, __provider: "x" };
+    expect(checkInputs(olds, { ...olds }).failures).toEqual([]);
+    expect(checkInputs({}, { ...olds }).failures.map((f) => f.property)).toContain("adopt.secretAccessKey");
+  });
+
   it("an explicit name changed together with the replacing input is fine", async () => {
     const explicit = { ...olds, name: "bucket-admin-key" };
     expect(await diff("k", explicit, { ...explicit, name: "bucket-admin-key-2", rotationTrigger: "x" })).toMatchObject({ replaces: ["name", "rotationTrigger"] });

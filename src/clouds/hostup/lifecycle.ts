@@ -76,6 +76,9 @@ async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id
 
   if (inputs.adopt) {
     const given = inputs.adopt;
+    if (given.secretAccessKey === undefined) {
+      throw new LifecycleError("adopt.secretAccessKey is required for HostUp: it is the only proof that the key exists. Nothing was recorded in state.");
+    }
     const state: HostUpState = compact({
       ...base,
       keyId: given.keyId,
@@ -153,8 +156,8 @@ async function update(_id: string, olds: HostUpState, news: HostUpInputs, ctx: O
   if (olds.apiKey !== news.apiKey || olds.apiUrl !== news.apiUrl) await parentConfirms(hostupClient(ctx), ctx);
   let state: HostUpState = compact({ ...olds, apiKey: news.apiKey, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
   if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
-    state = { ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey };
-    await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
+    state = { ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" };
+    if (state.secretAccessKey) await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
   }
   return state;
 }

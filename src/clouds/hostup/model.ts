@@ -1,6 +1,6 @@
 /** What a user sets for a HostUp key, and what the library stores in state for it. */
 import { z } from "zod";
-import { apiUrl, commonState, importedMarker, credential, resourceName, rotationInputs, secret } from "../../model/fields";
+import { adopt, apiUrl, commonState, importedMarker, credential, resourceName, rotationInputs, secret } from "../../model/fields";
 import type { CloudSettings } from "../../settings";
 
 export const hostupSettings: CloudSettings = {
@@ -27,18 +27,9 @@ export const HostUpInputs = z.strictObject({
   ...rotationInputs,
   apiKey: credential("HostUp API key").optional(),
   apiUrl: apiUrl.optional(),
-  // HostUp cannot read or list keys, so the secret is the only proof that an adopted key exists.
-  adopt: secret(
-    z.strictObject(
-      {
-        keyId: accessKey,
-        secretAccessKey: z
-          .string({ error: "is required for HostUp: HostUp cannot read or list keys, so a signed S3 request with the secret is the only way to prove the key exists" })
-          .min(1, { error: "must not be empty" }),
-      },
-      { error: "must be an object { keyId, secretAccessKey } naming the existing access key (its accessKey) to adopt" },
-    ),
-  ).optional(),
+  // HostUp cannot read or list keys, so the secret is the only proof that an adopted key exists:
+  // required for a new adoption (see `crossCheck` in ./index.ts, which spares older adoptions).
+  adopt: adopt(accessKey, "access key (its accessKey)").optional(),
 });
 export type HostUpInputs = z.output<typeof HostUpInputs>;
 
