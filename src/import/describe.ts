@@ -3,7 +3,7 @@
  * inputs `check` produces for it and the state `create` writes, with `imported: true`. Only the
  * cloud modules' own clients, settings and secret check are used; nothing here knows a URL path.
  */
-import { DEFAULT_SIGNING_REGION } from "../s3/transport";
+import { DEFAULT_SIGNING_REGION } from "../s3/region";
 import { clouds } from "../clouds/registry";
 import { hostupClient, service } from "../clouds/hostup/lifecycle";
 import { nscaleHints } from "../clouds/nscale/answers";

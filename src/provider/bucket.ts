@@ -8,7 +8,7 @@ import { cloudFor } from "../clouds/registry";
 import { LifecycleError } from "../errors";
 import { BUCKET_IN_PLACE, BUCKET_REPLACES, BucketInputs, BucketState } from "../model/bucket";
 import { compact } from "../model/fields";
-import { DEFAULT_SIGNING_REGION } from "../s3/transport";
+import { DEFAULT_SIGNING_REGION } from "../s3/region";
 import { resolveHttp, type Sources } from "../settings";
 import { UNKNOWN, userInputs } from "./abi";
 import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutcome } from "./check";

@@ -2,6 +2,7 @@
  * One signed S3 request: path-style, AWS Signature V4 by @smithy/signature-v4 (the AWS SDK's own
  * signer), sent with undici through the library's shared pool.
  */
+export { DEFAULT_SIGNING_REGION } from "./region";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { request } from "undici";
@@ -13,9 +14,6 @@ import type { HttpTimeouts } from "../http/timeouts";
 import { USER_AGENT } from "../version";
 import { ErrorDocument } from "./schemas";
 import { parseXml } from "./xml";
-
-/** What S3-compatible servers sign with when they report no region (AWS's own default). */
-export const DEFAULT_SIGNING_REGION = "us-east-1";
 
 /**
  * The SigV4 signer for S3, as this client signs and the emulator verifies. Paths arrive already

@@ -1,6 +1,6 @@
 /** Nscale has no bucket API: buckets are made through S3 with the access key itself. */
 import { S3Client } from "../../s3/client";
-import { DEFAULT_SIGNING_REGION } from "../../s3/transport";
+import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import type { BucketState } from "../../model/bucket";
 import type { BucketContext, BucketOps } from "../contract";
 

@@ -13,7 +13,7 @@ import { pollUntil } from "../../poll";
 import { ListBatcher } from "../batch";
 import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
-import { DEFAULT_SIGNING_REGION } from "../../s3/transport";
+import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import { verifyKeySecret } from "../verify-secret";
 import { nscaleAnswers, nscaleHints } from "./answers";
 import { NscaleClient, s3EndpointFromDnsName } from "./client";
