@@ -1,4 +1,6 @@
+import { ProviderApiError } from "../errors";
 import type { RawResponse } from "../http/client";
+import { NOT_SENT_ERROR_CODES } from "../http/retry";
 
 /** An API's own error body, as each cloud's client parses it. */
 export interface OwnError {
@@ -34,4 +36,14 @@ export function describeAnswer(raw: RawResponse, service: string, own: OwnError 
             ? `${service} reported a server error; it may be transient, try again.`
             : undefined);
   return { code: own?.code, providerMessage: own ? own.message : foreignSummary(raw), requestId: own?.requestId, hint, ownAnswer: advice.ownAnswer ?? own !== undefined };
+}
+
+/**
+ * Whether a failed request may still have taken effect: no response although it was sent, a 5xx,
+ * a 429 (a gateway may send one after the backend committed), or a success that could not be read.
+ */
+export function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof ProviderApiError)) return false;
+  if (err.status === undefined) return !NOT_SENT_ERROR_CODES.includes(err.transportCode ?? "");
+  return err.status >= 500 || err.status === 429 || err.code === "UNEXPECTED_RESPONSE";
 }

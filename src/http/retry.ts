@@ -49,6 +49,9 @@ export function retryPolicyWithBudget(totalBudgetMs: number, base: RetryPolicy =
 
 export const RETRYABLE_METHODS: Dispatcher.HttpMethod[] = ["GET", "HEAD", "DELETE"];
 export const RETRYABLE_STATUS = [429, 502, 503, 504];
+/** Transport failures raised before a byte reached the server: such a request certainly did nothing. */
+export const NOT_SENT_ERROR_CODES: readonly string[] = ["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_URL", "ERR_INVALID_HTTP_TOKEN", "ENOTFOUND", "ECONNREFUSED", "EAI_AGAIN"];
+
 export const RETRYABLE_ERROR_CODES = [
   "ECONNRESET",
   "ECONNREFUSED",

@@ -256,7 +256,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "afterCommit", status: 429, body: { type: "text" } } });
     // Nscale's reads lag after a create: the first look does not see the committed key.
     emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: 1, action: { kind: "status", status: 200, body: [] } });
-    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e as Error);
+    const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/deleted again .* found by this create's marker/);
     expect(posts("/accesskeys")).toBe(2); // the retry met the name conflict and sent nothing more
     await new Promise((r) => setTimeout(r, 50));
@@ -267,7 +267,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     const listPath = `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
     emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "status", status: 429, retryAfter: "0" } });
     emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: Infinity, action: { kind: "status", status: 500 } });
-    const err = await provider.create(await nscaleKey()).catch((e: unknown) => e as Error);
+    const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/listing keys to check failed too/);
     expect(posts("/accesskeys")).toBe(1);
   });

@@ -2,20 +2,16 @@
 import { ProviderApiError } from "../../errors";
 import { credentialHowTo } from "../../settings";
 import type { ApiAnswers } from "../contract";
+import { outcomeUnknown } from "../describe-answer";
 import type { HintFor } from "./client";
 import { isLastKeyRefusal } from "./schemas";
 import { hostupSettings } from "./model";
-
-/** Transport failures raised before a byte was sent: the request certainly did nothing. */
-const NOT_SENT = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_URL", "ERR_INVALID_HTTP_TOKEN", "ENOTFOUND", "ECONNREFUSED", "EAI_AGAIN"]);
 
 export const hostupAnswers: ApiAnswers = {
   isNotFound: (err) => err instanceof ProviderApiError && err.cloud === "hostup" && err.status === 404 && /^not_found$/i.test(err.code ?? ""),
   // HostUp documents no conflicts for keys: labels may repeat.
   isConflict: () => false,
-  isOutcomeUnknown: (err) =>
-    err instanceof ProviderApiError &&
-    (err.status === undefined ? !NOT_SENT.has(err.transportCode ?? "") : err.status >= 500 || err.status === 429 || err.code === "UNEXPECTED_RESPONSE"),
+  isOutcomeUnknown: outcomeUnknown,
 };
 
 export const hostupHints: HintFor = (status, _code, message) => {

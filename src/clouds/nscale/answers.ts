@@ -1,21 +1,17 @@
 /** What Nscale's API itself means by its answers (see ../contract.ts `ApiAnswers`). */
 import { ProviderApiError } from "../../errors";
 import type { ApiAnswers } from "../contract";
+import { outcomeUnknown } from "../describe-answer";
 import { nscaleSettings } from "./model";
 import { credentialHowTo } from "../../settings";
 import type { HintFor } from "./client";
-
-/** Transport failures raised before a byte was sent: the request certainly did nothing. */
-const NOT_SENT = new Set(["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_URL", "ERR_INVALID_HTTP_TOKEN", "ENOTFOUND", "ECONNREFUSED", "EAI_AGAIN"]);
 
 export const nscaleAnswers: ApiAnswers = {
   isNotFound: (err) => err instanceof ProviderApiError && err.cloud === "nscale" && err.status === 404 && err.code === "not_found",
   isConflict: (err) => err instanceof ProviderApiError && err.cloud === "nscale" && err.status === 409 && err.code === "conflict",
   // A 429 may come from a gateway after the backend committed, so for a create it is no proof that
   // nothing happened; the lifecycle looks for its ownership marker before trying again.
-  isOutcomeUnknown: (err) =>
-    err instanceof ProviderApiError &&
-    (err.status === undefined ? !NOT_SENT.has(err.transportCode ?? "") : err.status >= 500 || err.status === 429 || err.code === "UNEXPECTED_RESPONSE"),
+  isOutcomeUnknown: outcomeUnknown,
 };
 
 /** Advice naming this library's inputs and settings, for the API's own error answers. */
