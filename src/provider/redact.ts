@@ -5,6 +5,7 @@
  */
 import { isSecret } from "../model/fields";
 import { clouds } from "../clouds/registry";
+import { BucketState } from "../model/bucket";
 import { lookup, type Sources } from "../settings";
 
 export const PLACEHOLDER = "[redacted]";
@@ -13,10 +14,8 @@ const MIN_LENGTH = 6;
 
 function secretFieldNames(): Set<string> {
   const names = new Set<string>();
-  for (const mod of Object.values(clouds)) {
-    for (const schema of [mod.inputs, mod.state]) {
-      for (const [k, field] of Object.entries(schema.shape)) if (isSecret(field)) names.add(k);
-    }
+  for (const schema of [...Object.values(clouds).flatMap((m) => [m.inputs, m.state]), BucketState]) {
+    for (const [k, field] of Object.entries(schema.shape)) if (isSecret(field)) names.add(k);
   }
   return names;
 }
