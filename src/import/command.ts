@@ -148,7 +148,7 @@ export function nextSteps(file: string | undefined, parsed: Parsed, inputs: Reco
   const urn = `urn:pulumi:<stack>::<project>::${ACCESS_KEY_TYPE}::${parsed.request.resourceName}`;
   const nameNote =
     inputs.cloud === "nscale"
-      ? `     Omit \`name\`: the key keeps its name ${JSON.stringify(inputs.name)}.${inputs.description !== undefined ? " Keep `description` exactly as shown: a different one would replace the key." : ""}`
+      ? `     Omit \`name\`: the key keeps its name ${JSON.stringify(inputs.name)}.${inputs.description !== undefined ? " `description` may be left out too (the key keeps its own); a different one would replace the key." : ""}`
       : `     Omit \`label\` (the key keeps the label ${JSON.stringify(inputs.label)} recorded here), or set exactly that label.`;
   const declare = [
     `Declare the key in the program (the import marked it protected, as \`pulumi import\` always does):`,
