@@ -1,7 +1,9 @@
 /**
  * HostUp object-storage API client: the only code that knows HostUp's paths and envelope.
  */
+import { ProviderApiError } from "../../errors";
 import { HttpClient, headerValue, type RawResponse } from "../../http/client";
+import type { z } from "zod";
 import type { HttpSettings } from "../../settings";
 import { describeAnswer } from "../describe-answer";
 import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
@@ -41,9 +43,12 @@ export function isHostUpNotFound(raw: RawResponse): boolean {
   return raw.status === 404 && /^not_found$/i.test(hostupError(raw)?.code ?? "");
 }
 
-/** A 429 that HostUp itself sent: its error envelope, or its documented rate-limit headers. */
+/**
+ * A 429 that HostUp itself sent: its error envelope. Rate-limit headers alone prove nothing
+ * (gateways and CDNs send X-RateLimit-* too), and a create is re-sent only after HostUp's own 429.
+ */
 export function isHostUpRateLimit(raw: RawResponse): boolean {
-  return raw.status === 429 && (hostupError(raw) !== undefined || headerValue(raw, "x-ratelimit-limit") !== undefined || headerValue(raw, "x-ratelimit-reset") !== undefined);
+  return raw.status === 429 && hostupError(raw) !== undefined;
 }
 
 /** A 404 is "gone" only when HostUp itself says so; any other 404 is thrown. */
@@ -58,7 +63,7 @@ function describe(hints: HintFor | undefined) {
     const described = describeAnswer(raw, "HostUp", own, {
       hint: hints?.(raw.status, own?.code, own?.message, operation),
       forbidden: FORBIDDEN,
-      ownAnswer: own !== undefined || isHostUpRateLimit(raw),
+      ownAnswer: own !== undefined,
     });
     return { ...described, requestId: described.requestId ?? headerValue(raw, "x-request-id") };
   };
@@ -106,7 +111,9 @@ export class HostUpClient {
       schema: DeletedResponse,
       ...GONE_ON_OWN_404,
     });
-    return res.status === 404 ? "gone" : "deleted";
+    if (res.status === 404) return "gone";
+    this.requireDeleted(res.data, res.status, "delete object storage key", "The key was not deleted and stays in state");
+    return "deleted";
   }
 
   /** H3. */
@@ -152,7 +159,25 @@ export class HostUpClient {
   /** H7. "deleted", or "gone" on the API's own not-found. */
   async deleteBucket(name: string): Promise<"deleted" | "gone"> {
     const res = await this.http.send({ operation: "delete bucket", method: "DELETE", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: DeletedResponse, ...GONE_ON_OWN_404 });
-    return res.status === 404 ? "gone" : "deleted";
+    if (res.status === 404) return "gone";
+    this.requireDeleted(res.data, res.status, "delete bucket", `Bucket ${name} was not deleted and stays in state`);
+    return "deleted";
+  }
+
+  /** A 2xx is a deletion only when HostUp's body says so: `data.deleted: false` is a failure. */
+  private requireDeleted(body: z.infer<typeof DeletedResponse> | undefined, status: number, operation: string, kept: string): void {
+    if (body?.data.deleted === true) return;
+    throw new ProviderApiError({
+      cloud: "hostup",
+      serviceName: "HostUp",
+      operation,
+      status,
+      code: "NOT_DELETED",
+      providerMessage: "HostUp answered with success, but its body says deleted: false",
+      requestId: body?.requestId,
+      hint: `${kept}; run the command again, and if HostUp keeps refusing, check the Object Storage page of the HostUp dashboard (https://cloud.hostup.se/object-storage).`,
+      ownAnswer: true,
+    });
   }
 }
 

@@ -70,28 +70,45 @@ export const BucketListResponse = envelope(z.object({ buckets: z.array(Bucket) }
 /** HostUp documents 3-63 chars of lowercase letters, numbers and hyphens. */
 export const bucketNamePattern = /^[a-z0-9-]{3,63}$/;
 
+/** A machine-readable error code: `INTERNAL_ERROR` (object-storage routes) or `not_found` (v2). */
+const errorCode = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/);
+
 /**
- * Error body of /api/object-storage/* (shape (a)); the v2 API uses RFC 7807 (shape (b)).
- * Which one the object-storage routes use for 401/403/404/429 is undocumented, so parse both.
+ * HostUp's own error bodies, recognised by the fields its documentation requires (a JSON body
+ * with a `title` or `message` is not enough: gateways, CDNs and frameworks send those too).
+ *
+ * (a) Object-storage routes (developer.hostup.se, H-CK/H-DK/H-CB): `code`, `error` and `message`
+ * are required, with the envelope's `requestId` and/or `timestamp`.
+ * (b) The v2 API's RFC 7807 problem: only when its `type` is one of HostUp's own error pages
+ * (`https://developer.hostup.se/errors/...`) and it carries HostUp's `code`; a generic problem
+ * (`about:blank`, an RFC link, another vendor's page) is foreign.
+ * Which one the object-storage routes use for 401/403/404/429 is undocumented, so accept both.
  */
-export const ErrorBody = z.union([
-  z.object({
-    code: z.string(),
+export const ObjectStorageErrorBody = z
+  .looseObject({
+    code: errorCode,
     error: z.string(),
     message: z.string(),
     requestId: z.string().optional(),
     timestamp: z.string().optional(),
-  }),
-  z.object({
-    type: z.string().optional(),
-    title: z.string(),
-    status: z.number().optional(),
-    detail: z.string().optional(),
-    code: z.string().optional(),
-    instance: z.string().optional(),
-    requestId: z.string().optional(),
-  }),
-]);
+  })
+  .refine((b) => b.requestId !== undefined || b.timestamp !== undefined, { message: "HostUp's error envelope carries requestId or timestamp" })
+  // Spring Boot's error JSON has `error`, `message` and `timestamp` too, with `status` and `path`.
+  .refine((b) => !["status", "path", "title", "type"].some((k) => Object.hasOwn(b, k)), { message: "another error format's fields" });
+
+export const HOSTUP_ERROR_TYPE_PREFIX = "https://developer.hostup.se/errors/";
+
+export const ProblemErrorBody = z.object({
+  type: z.string().startsWith(HOSTUP_ERROR_TYPE_PREFIX),
+  title: z.string(),
+  status: z.number().optional(),
+  detail: z.string().optional(),
+  code: errorCode,
+  instance: z.string().optional(),
+  requestId: z.string().optional(),
+});
+
+export const ErrorBody = z.union([ObjectStorageErrorBody, ProblemErrorBody]);
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const LAST_KEY_MESSAGE = "Cannot delete the last access key. Create a new key first.";

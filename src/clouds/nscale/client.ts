@@ -22,10 +22,20 @@ export interface NscaleClientOptions {
   retry?: Partial<RetryPolicy>;
 }
 
+/** Nscale's own error body (see ErrorBody), or undefined for a body from anything else. */
+export function nscaleError(raw: RawResponse): { code: string; message: string; requestId?: string } | undefined {
+  const parsed = ErrorBody.safeParse(raw.body);
+  return parsed.success ? { code: parsed.data.error, message: parsed.data.error_description, requestId: parsed.data.trace_id } : undefined;
+}
+
 /** The API's own not-found: its JSON error body with `not_found`, not a proxy's or a wrong URL's 404. */
 export function isNscaleNotFound(raw: RawResponse): boolean {
-  const parsed = ErrorBody.safeParse(raw.body);
-  return raw.status === 404 && parsed.success && parsed.data.error === "not_found";
+  return raw.status === 404 && nscaleError(raw)?.code === "not_found";
+}
+
+/** The API's own conflict (a key name taken on the endpoint): its JSON error body with `conflict`. */
+export function isNscaleConflict(raw: RawResponse): boolean {
+  return raw.status === 409 && nscaleError(raw)?.code === "conflict";
 }
 
 /** A 404 is "gone" only when Nscale itself says so; any other 404 is thrown. */
@@ -36,8 +46,7 @@ const FORBIDDEN =
 
 function describe(hints: HintFor | undefined) {
   return (raw: RawResponse, operation: string) => {
-    const parsed = ErrorBody.safeParse(raw.body);
-    const own = parsed.success ? { code: parsed.data.error, message: parsed.data.error_description, requestId: parsed.data.trace_id } : undefined;
+    const own = nscaleError(raw);
     return describeAnswer(raw, "Nscale", own, { hint: hints?.(raw.status, own?.code, operation), forbidden: FORBIDDEN });
   };
 }

@@ -18,7 +18,7 @@ import { verifyKeySecret } from "../verify-secret";
 import { nscaleAnswers, nscaleHints } from "./answers";
 import { NscaleClient, s3EndpointFromDnsName } from "./client";
 import type { NscaleInputs, NscaleState } from "./model";
-import type { AccessKeyRead } from "./schemas";
+import { isKnownProvisioningStatus, type AccessKeyRead } from "./schemas";
 
 /** The tag that marks a key as made by one create call of this library. */
 export const MARKER_TAG = "pulumi-object-storage-keys/create-id";
@@ -66,6 +66,12 @@ function serverFields(key: AccessKeyRead) {
   });
 }
 
+/** A status for a message; one the documentation does not list is named and said to count as not ready. */
+function statusWords(status: string | undefined): string {
+  if (status === undefined) return "not visible";
+  return isKnownProvisioningStatus(status) ? status : `"${status}" (a status this library does not know, so it counts as not ready)`;
+}
+
 /** Polls a fresh key until provisioned; a 404 right after create is Nscale's lag: keep polling. */
 async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}) {
   const { timing } = ctx;
@@ -85,7 +91,7 @@ async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpoin
   );
   if (result.timedOut) {
     throw new LifecycleError(
-      `Nscale access key ${keyId} was created but is still ${last?.metadata.provisioningStatus ?? "not visible"} after ${timing.provisioningTimeoutMs / 1000} s. ` +
+      `Nscale access key ${keyId} was created but is still ${statusWords(last?.metadata.provisioningStatus)} after ${timing.provisioningTimeoutMs / 1000} s. ` +
         "It is recorded in state with its secret; run `pulumi up` again to resume waiting, or raise nscale:provisioningTimeoutSeconds.",
     );
   }

@@ -19,6 +19,19 @@ export type ProvisioningStatus = z.infer<typeof ProvisioningStatus>;
 export const HealthStatus = z.enum(["unknown", "healthy", "degraded", "error"]);
 export type HealthStatus = z.infer<typeof HealthStatus>;
 
+/**
+ * What the client accepts for a status in a response: any string. The documented values above are
+ * what the emulator sends, but a value Nscale adds later must never fail the parse of a response
+ * that carries a key (and its one-time secret): the lifecycle treats an unknown provisioning
+ * status as "not ready yet" and names it when the wait times out.
+ */
+const statusValue = z.string();
+
+/** Whether a provisioning status is one the documentation lists. */
+export function isKnownProvisioningStatus(s: string): s is ProvisioningStatus {
+  return (provisioningStatuses as readonly string[]).includes(s);
+}
+
 /** `kubernetesLabelValue`: what the API itself accepts for `metadata.name`. */
 export const apiNamePattern = /^[0-9A-Za-z](?:[0-9A-Za-z-_.]{0,61}[0-9A-Za-z])?$/;
 /** The stricter rule Nscale's Terraform provider enforces, which this library also enforces. */
@@ -40,8 +53,8 @@ export const ReadMetadata = WriteMetadata.extend({
   modifiedTime: z.string().optional(),
   modifiedBy: z.string().optional(),
   deletionTime: z.string().optional(),
-  provisioningStatus: ProvisioningStatus,
-  healthStatus: HealthStatus,
+  provisioningStatus: statusValue,
+  healthStatus: statusValue,
   organizationId: z.string(),
   projectId: z.string(),
 });
@@ -60,7 +73,8 @@ export const AccessKeyCreateResponse = z.object({
   spec: z.object({
     identityPolicy: z.string(),
     accessKeyId: z.string().min(1),
-    secret: z.string().min(1).max(40),
+    // No upper bound: a longer secret is still the key's secret, not a reason to delete the key.
+    secret: z.string().min(1),
   }),
 });
 export type AccessKeyCreateResponse = z.infer<typeof AccessKeyCreateResponse>;
@@ -111,10 +125,17 @@ export const EndpointCreateRequest = z.object({
 });
 export type EndpointCreateRequest = z.infer<typeof EndpointCreateRequest>;
 
-/** Every Nscale error body (OAuth2 style). Lenient on `error` so an unknown code still parses. */
-export const ErrorBody = z.object({
-  error: z.string(),
-  error_description: z.string(),
-  trace_id: z.string().optional(),
-});
+/**
+ * Every Nscale error body (OAuth2 style, uni-core's error writer): `error` (a snake_case code) and
+ * `error_description` are required, `trace_id` optional. Lenient on the code's value so a new one
+ * still parses, but a body that also carries another format's fields (RFC 9457 `title`/`type`,
+ * Spring's `path`/`status`, a gateway's `message`) is some gateway's or framework's, not Nscale's.
+ */
+export const ErrorBody = z
+  .looseObject({
+    error: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    error_description: z.string(),
+    trace_id: z.string().optional(),
+  })
+  .refine((b) => !["title", "type", "status", "path", "detail", "message"].some((k) => Object.hasOwn(b, k)), { message: "another error format's fields" });
 export type ErrorBody = z.infer<typeof ErrorBody>;
