@@ -11,10 +11,18 @@
 // that @pulumi/pulumi's run entry point reads. Everything else about running the program (TypeScript
 // through ts-node, entry-point resolution, closure serialization) is @pulumi/pulumi's own code.
 //
-// What it leaves out, on purpose: dependency installation (`pulumi install`), plugin discovery
-// (it reports no required plugins, which is right for dynamic providers: their plugin ships inside
-// @pulumi/pulumi), policy packs, Node.js-authored plugins, debugger attach, and the synchronous-invoke
-// pipes. Users with internet access should install Pulumi the official way, which ships the real host.
+// Besides Run it answers the requests that code generation and source plugins need, each in a file of
+// its own: RunPlugin (runplugin.go: a plugin folder with PulumiPlugin.yaml and `runtime: nodejs`),
+// GeneratePackage, GenerateProgram and GenerateProject (codegen.go: `pulumi package gen-sdk --language
+// nodejs`, `pulumi import` code generation, `pulumi convert --language typescript`), InstallDependencies
+// (install.go: `pulumi install`, `pulumi package add`) and Link (link.go: `pulumi package add`). Code
+// generation uses the nodejs generator of the github.com/pulumi/pulumi/pkg/v3 this module pins, so
+// generated code targets that version's @pulumi/pulumi whichever CLI asks for it.
+//
+// What it leaves out, on purpose: plugin discovery (it reports no required plugins, which is right for
+// dynamic providers: their plugin ships inside @pulumi/pulumi), policy packs, Pack, debugger attach,
+// and the synchronous-invoke pipes. Users with internet access should install Pulumi the official
+// way, which ships the real host.
 package main
 
 import (
@@ -133,13 +141,10 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	options := info.GetOptions().AsMap()
+	options := parseOptions(info.GetOptions())
 
-	args := []string{}
 	// Split on whitespace only: quoted node arguments (rare) are not supported here.
-	if nodeargs, ok := options["nodeargs"].(string); ok && nodeargs != "" {
-		args = append(args, strings.Fields(nodeargs)...)
-	}
+	args := strings.Fields(options.nodeargs)
 	args = append(args, runEntry)
 	flag := func(name, value string) {
 		if value != "" {
@@ -170,11 +175,11 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	}
 	env := append(os.Environ(), "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
 	// TypeScript is on unless the project turns it off, as with the upstream host.
-	if typescript, ok := options["typescript"].(bool); !ok || typescript {
+	if options.typescript {
 		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
 	}
-	if tsconfig, ok := options["tsconfig"].(string); ok && tsconfig != "" {
-		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	if options.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+options.tsconfig)
 	}
 
 	cmd := exec.CommandContext(ctx, node, args...)
@@ -202,16 +207,25 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	}
 }
 
-// findRunEntry finds @pulumi/pulumi's run entry point the way Node resolves packages: in
-// node_modules of the program directory or of any directory above it.
+// findRunEntry finds @pulumi/pulumi's run entry point for a program.
 func findRunEntry(programDirectory string) (string, error) {
-	for dir := programDirectory; ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run")
+	entry, err := findPulumiModule(programDirectory, "cmd", "run")
+	if err != nil {
+		return "", fmt.Errorf("could not find @pulumi/pulumi in node_modules above %s: run `npm install` in the project first", programDirectory)
+	}
+	return entry, nil
+}
+
+// findPulumiModule finds a directory module inside @pulumi/pulumi (one with an index.js, such as
+// cmd/run) the way Node resolves packages: in node_modules of dir or of any directory above it.
+func findPulumiModule(dir string, parts ...string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		candidate := filepath.Join(append([]string{d, "node_modules", "@pulumi", "pulumi"}, parts...)...)
 		if _, err := os.Stat(filepath.Join(candidate, "index.js")); err == nil {
 			return candidate, nil
 		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("could not find @pulumi/pulumi in node_modules above %s: run `npm install` in the project first", programDirectory)
+		if filepath.Dir(d) == d {
+			return "", os.ErrNotExist
 		}
 	}
 }
