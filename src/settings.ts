@@ -19,6 +19,30 @@ export interface Sources {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * How the running front end names the library's stack-config keys. A program using the dynamic
+ * resource reads its stack config as is (`nscale:apiToken`); the engine hands a native provider only
+ * its own package's namespace, where the same setting is `object-storage-keys:nscaleApiToken`. The
+ * adapter sets this once per process; every lookup and every hint goes through `configKey`, so users
+ * are always told the name their own front end reads.
+ */
+let configNaming: (key: string) => string = (key) => key;
+
+/** `nscale:apiToken` → `<pkg>:nscaleApiToken`; undefined restores the dynamic resource's names. */
+export function useConfigNamespace(pkg: string | undefined): void {
+  configNaming = pkg === undefined ? (key) => key : (key) => namespacedKey(pkg, key);
+}
+
+export function namespacedKey(pkg: string, key: string): string {
+  const [ns, name = ""] = key.split(":", 2);
+  return `${pkg}:${ns}${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}
+
+/** The name the running front end reads for one of the library's config keys. */
+export function configKey(key: string): string {
+  return configNaming(key);
+}
+
 /** Where a value came from, in the words a user would look for it. */
 export type Origin = { kind: "argument" | "config" | "env" | "default"; name: string };
 
@@ -41,6 +65,8 @@ export interface Knob<T> {
   env: readonly string[];
   /** Validates a raw value; throws a message (without the value, which may be secret). */
   parse: (raw: string) => T;
+  /** What it does, for the native plugin's schema (config knobs only). */
+  description?: string;
 }
 
 function invalid(origin: Origin, reason: string): ConfigurationError {
@@ -51,8 +77,9 @@ function invalid(origin: Origin, reason: string): ConfigurationError {
 export function lookup(sources: Sources, knob: Pick<Knob<unknown>, "config" | "env">, argument?: { name: string; value: string | undefined }): { raw: string; origin: Origin } | undefined {
   if (argument && argument.value !== undefined) return { raw: argument.value, origin: { kind: "argument", name: argument.name } };
   if (knob.config) {
-    const v = sources.config?.get(knob.config);
-    if (v !== undefined && v.trim() !== "") return { raw: v, origin: { kind: "config", name: knob.config } };
+    const name = configKey(knob.config);
+    const v = sources.config?.get(name);
+    if (v !== undefined && v.trim() !== "") return { raw: v, origin: { kind: "config", name } };
   }
   for (const name of knob.env) {
     const v = sources.env[name];
@@ -151,7 +178,7 @@ export interface CloudSettings {
 export function credentialHowTo(s: CloudSettings): string {
   return (
     `Provide ${s.credentialWhat} in one of these ways (first match wins): the resource argument \`${s.credential.input}\` (as a Pulumi secret); ` +
-    `stack config \`pulumi config set --secret ${s.credential.config} <value>\`; or the environment variable ${s.credential.env.join(" or ")}.`
+    `stack config \`pulumi config set --secret ${configKey(s.credential.config)} <value>\`; or the environment variable ${s.credential.env.join(" or ")}.`
   );
 }
 
@@ -173,6 +200,7 @@ const HTTP_KNOBS = {
   headersMs: { env: ["OSK_HTTP_HEADERS_TIMEOUT_MS"], parse: positiveNumber },
   bodyMs: { env: ["OSK_HTTP_BODY_TIMEOUT_MS"], parse: positiveNumber },
   retryBudgetMs: { env: ["OSK_HTTP_RETRY_BUDGET_MS"], parse: positiveNumber },
+  // One call from sending to its last body byte, retries included (src/http/bounds.ts).
 } satisfies Record<string, Knob<number>>;
 
 export const HTTP_DEFAULTS: HttpSettings = { timeouts: defaultTimeouts, retryBudgetMs: defaultRetryPolicy.totalBudgetMs };
@@ -198,10 +226,25 @@ export interface Timing {
   reconcileGraceMs: number;
 }
 
-const TIMING_KNOBS = {
-  pollIntervalMs: { config: "nscale:pollIntervalMs", env: ["NSCALE_POLL_INTERVAL_MS"], parse: positiveNumber },
-  provisioningTimeoutSeconds: { config: "nscale:provisioningTimeoutSeconds", env: ["NSCALE_PROVISIONING_TIMEOUT_SECONDS"], parse: positiveNumber },
-  reconcileGraceSeconds: { config: "nscale:reconcileGraceSeconds", env: ["NSCALE_RECONCILE_GRACE_SECONDS"], parse: positiveNumber },
+export const TIMING_KNOBS = {
+  pollIntervalMs: {
+    config: "nscale:pollIntervalMs",
+    env: ["NSCALE_POLL_INTERVAL_MS"],
+    parse: positiveNumber,
+    description: "First wait between provisioning polls, in milliseconds (default 200).",
+  },
+  provisioningTimeoutSeconds: {
+    config: "nscale:provisioningTimeoutSeconds",
+    env: ["NSCALE_PROVISIONING_TIMEOUT_SECONDS"],
+    parse: positiveNumber,
+    description: "How long to wait for a key to be provisioned or deleted, in seconds (default 600).",
+  },
+  reconcileGraceSeconds: {
+    config: "nscale:reconcileGraceSeconds",
+    env: ["NSCALE_RECONCILE_GRACE_SECONDS"],
+    parse: positiveNumber,
+    description: "How long to look for a key whose create response was lost, in seconds (default 30).",
+  },
 } satisfies Record<string, Knob<number>>;
 
 export function resolveTiming(sources: Sources): Timing {

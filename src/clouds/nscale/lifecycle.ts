@@ -15,6 +15,7 @@ import { ReadCache } from "../cache";
 import type { KeyLifecycle, OperationContext } from "../contract";
 import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import { verifyKeySecret } from "../verify-secret";
+import { configKey, TIMING_KNOBS } from "../../settings";
 import { nscaleAnswers, nscaleHints } from "./answers";
 import { NscaleClient, s3EndpointFromDnsName } from "./client";
 import type { NscaleInputs, NscaleState } from "./model";
@@ -92,7 +93,7 @@ async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpoin
   if (result.timedOut) {
     throw new LifecycleError(
       `Nscale access key ${keyId} was created but is still ${statusWords(last?.metadata.provisioningStatus)} after ${timing.provisioningTimeoutMs / 1000} s. ` +
-        "It is recorded in state with its secret; run `pulumi up` again to resume waiting, or raise nscale:provisioningTimeoutSeconds.",
+        `It is recorded in state with its secret; run \`pulumi up\` again to resume waiting, or raise ${configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config)}.`,
     );
   }
   const key = result.value;
