@@ -4,11 +4,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BucketState } from "./model/bucket";
-import { isSecret } from "./model/fields";
+import { secretFieldsOf } from "./model/fields";
 import { providerShim } from "./shim";
 
 /** Derived from the bucket's state schema. */
-const BUCKET_SECRET_OUTPUTS = Object.entries(BucketState.shape).filter(([, f]) => isSecret(f)).map(([k]) => k);
+const BUCKET_SECRET_OUTPUTS = secretFieldsOf(BucketState);
 import type { CloudArgs } from "./clouds/registry";
 import type { ObjectStorageAccessKey } from "./resource";
 

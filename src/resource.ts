@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clouds, type CloudArgs, type CloudOutputs } from "./clouds/registry";
-import { isSecret } from "./model/fields";
+import { secretFieldsOf } from "./model/fields";
 import { providerShim } from "./shim";
 
 /** Serialized into state as `__provider` (see ./shim). */
@@ -25,7 +25,7 @@ const stateShapes = Object.values(clouds).map((m) => m.state.shape);
 const DECLARED = [...new Set(stateShapes.flatMap((shape) => Object.keys(shape)))];
 
 /** Outputs the engine must treat as secrets whatever the program passes. */
-export const SECRET_OUTPUTS = [...new Set(stateShapes.flatMap((shape) => Object.entries(shape).filter(([, f]) => isSecret(f)).map(([k]) => k)))];
+export const SECRET_OUTPUTS = [...new Set(Object.values(clouds).flatMap((m) => secretFieldsOf(m.state)))];
 
 /** Each cloud's own outputs (see src/clouds/<cloud>/args.ts), merged into the class's type. */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging

@@ -8,7 +8,7 @@
  * provider's Read; it then calls the provider's Check with these inputs as both old and new.
  */
 import type { CloudModule } from "../clouds/contract";
-import { isSecret } from "../model/fields";
+import { secretFieldsOf } from "../model/fields";
 
 /** The dynamic resource's type token: `pulumi-nodejs:dynamic/<module>:<type>` (see src/resource.ts). */
 export const ACCESS_KEY_TYPE = "pulumi-nodejs:dynamic/objectstorage:AccessKey";
@@ -51,9 +51,7 @@ export interface DescribedKey {
 
 /** Fields the cloud's state schema marks secret: written as secret envelopes, never as bare JSON. */
 export function secretStateFields(mod: Pick<CloudModule, "state">): string[] {
-  return Object.entries(mod.state.shape)
-    .filter(([, field]) => isSecret(field))
-    .map(([name]) => name);
+  return secretFieldsOf(mod.state);
 }
 
 function withSecrets(record: Record<string, unknown>, secretFields: readonly string[]): Record<string, unknown> {

@@ -21,6 +21,13 @@ export function isSecret(schema: z.core.$ZodType): boolean {
   return false;
 }
 
+/** The fields of an object schema that are marked secret. */
+export function secretFieldsOf(schema: { shape: Record<string, z.core.$ZodType> }): string[] {
+  return Object.entries(schema.shape)
+    .filter(([, field]) => isSecret(field))
+    .map(([name]) => name);
+}
+
 /** "90d", "12h", "30m", "2w", "45s": the age after which the next `up` replaces the key. */
 export const DURATION_PATTERN = /^(\d+)([smhdw])$/;
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
@@ -56,12 +63,15 @@ export const rotateAfter = z
   .refine((v) => (durationMs(v) ?? 0) > 0, { error: "must be longer than zero" });
 
 /** Checked as a URL by the settings module at preview, wherever it comes from. */
-export const apiUrl = z.string();
+export const apiUrl = z.string().describe("The cloud API's base URL for this resource only (else provider config, the environment, then the public API).");
 
 /** Surrounding whitespace (a trailing newline from a file) is trimmed; control characters inside are refused. */
 export function credential(what: string) {
   return secret(
-    z.string().transform((v, ctx) => {
+    z
+      .string()
+      .describe(`The ${what} for this resource only (else provider config, then the environment); always stored as a secret.`)
+      .transform((v, ctx) => {
       try {
         return credentialValue(v);
       } catch (err) {
@@ -76,18 +86,24 @@ export function adopt(keyId: z.ZodType<string>, what: string) {
   return secret(
     z.strictObject(
       {
-        keyId,
-        secretAccessKey: z.string().min(1, { error: "must not be empty" }).optional(),
+        keyId: keyId.describe("The existing key: on Nscale its metadata.id, on HostUp its accessKey."),
+        secretAccessKey: z
+          .string()
+          .min(1, { error: "must not be empty" })
+          .describe("The existing key's S3 secret: verified with a signed S3 request and exposed as `secretAccessKey`. Required for HostUp.")
+          .optional(),
       },
       { error: `must be an object { keyId, secretAccessKey? } naming the existing ${what} to adopt` },
-    ),
+    ).describe("Adopt an existing key instead of creating one; an adopted key is never replaced, and destroy deletes it."),
   );
 }
 
 /** Inputs every cloud accepts, besides its own. */
 export const rotationInputs = {
-  rotationTrigger: rotationTrigger.optional(),
-  rotateAfter: rotateAfter.optional(),
+  rotationTrigger: rotationTrigger.describe("Any string; changing it replaces the key (the new key is created first, then the old one is deleted).").optional(),
+  rotateAfter: rotateAfter
+    .describe('A duration such as "90d", "12h" or "2w": once the key is older, the next `up` replaces it (new key first).')
+    .optional(),
 };
 
 /**
@@ -95,20 +111,20 @@ export const rotationInputs = {
  * fields kept) because state written by any earlier release must still refresh and delete.
  */
 export const commonState = {
-  resourceName: z.string().default(""),
-  keyId: z.string(),
-  accessKeyId: z.string().default(""),
-  secretAccessKey: secret(z.string().default("")),
-  s3Endpoint: z.string().default(""),
-  region: z.string().optional(),
-  createdAt: z.string().default(""),
+  resourceName: z.string().default("").describe("The Pulumi resource name the key was declared with."),
+  keyId: z.string().describe("The key's ID at its cloud (Nscale: metadata.id; HostUp: the accessKey); also the Pulumi resource ID."),
+  accessKeyId: z.string().default("").describe("The S3 access key ID."),
+  secretAccessKey: secret(z.string().default("").describe("The S3 secret access key: returned by the cloud only once, kept as a Pulumi secret.")),
+  s3Endpoint: z.string().default("").describe("The S3 endpoint URL to use with this key."),
+  region: z.string().optional().describe("The S3 signing region (HostUp: the service's awsRegion; Nscale: the region setting, else unset)."),
+  createdAt: z.string().default("").describe("When the key was created (RFC 3339)."),
   rotationTrigger: z.string().optional(),
   rotateAfter: z.string().optional(),
   apiUrl: z.string().optional(),
   /** true when the key existed before Pulumi managed it (`adopt`). */
-  adopted: z.boolean().optional(),
+  adopted: z.boolean().optional().describe("true when the key existed before Pulumi managed it (`adopt`)."),
   /** true when the key came in through `pulumi import` (an import file written by this library). */
-  imported: z.boolean().optional(),
+  imported: z.boolean().optional().describe("true when the key came in through `pulumi import`."),
   adopt: secret(z.object({ keyId: z.string(), secretAccessKey: z.string().optional() }).optional()),
 };
 

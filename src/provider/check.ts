@@ -4,7 +4,7 @@
  * know yet (during preview) are set aside, validated by nothing, and put back.
  */
 import { z } from "zod";
-import { INTERNAL_INPUTS, isSecret } from "../model/fields";
+import { INTERNAL_INPUTS, secretFieldsOf } from "../model/fields";
 import type { CloudModule, ObjectSchema } from "../clouds/contract";
 import { CLOUD_IDS, cloudFor } from "../clouds/registry";
 import { ConfigurationError } from "../errors";
@@ -20,7 +20,7 @@ export interface CheckFailure {
 export type CheckOutcome = { inputs: Record<string, unknown>; failures: CheckFailure[] };
 
 function secretFields(schema: ObjectSchema): Set<string> {
-  return new Set(Object.entries(schema.shape).filter(([, f]) => isSecret(f)).map(([k]) => k));
+  return new Set(secretFieldsOf(schema));
 }
 
 /**

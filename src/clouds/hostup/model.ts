@@ -23,6 +23,7 @@ export const HostUpInputs = z.strictObject({
     .string()
     .refine((v) => v.trim().length > 0, { error: "must not be empty or blank: omit it to derive one from the resource name" })
     .refine((v) => v.length <= 64, { error: "must be at most 64 characters" })
+    .describe("HostUp: the key's label; default: the resource name plus a random suffix.")
     .optional(),
   ...rotationInputs,
   apiKey: credential("HostUp API key").optional(),

@@ -21,22 +21,24 @@ const resourceId = (what: string) =>
     .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, { error: `must contain only lowercase letters, digits and hyphens: ${what}` });
 
 export const NscaleInputs = z.strictObject({
-  cloud: z.literal("nscale"),
+  cloud: z.literal("nscale").describe('Which cloud the key lives on: "nscale" or "hostup".'),
   resourceName,
   imported: importedMarker,
-  endpointId: resourceId("the object storage endpoint's ID (metadata.id, a UUID)"),
+  endpointId: resourceId("the object storage endpoint's ID (metadata.id, a UUID)").describe("Nscale: the object storage endpoint's ID (metadata.id, a UUID)."),
   identityPolicy: z
     .string()
     .min(1, { error: 'must name an identity policy configured on the endpoint, e.g. "bucket-admin"' })
-    .max(64, { error: "must be at most 64 characters (the name of an identity policy on the endpoint)" }),
+    .max(64, { error: "must be at most 64 characters (the name of an identity policy on the endpoint)" })
+    .describe('Nscale: the name of an identity policy configured on the endpoint, e.g. "bucket-admin".'),
   name: z
     .string()
     .regex(strictNamePattern, {
       error:
         'must start with a lowercase letter, contain only lowercase letters, digits and hyphens, not end with a hyphen, and be at most 63 characters (e.g. "bucket-admin-key"); omit it to derive one from the resource name',
     })
+    .describe("Nscale: the key's name; default: the resource name plus a random suffix.")
     .optional(),
-  description: z.string().max(1024, { error: "must be at most 1024 characters" }).optional(),
+  description: z.string().max(1024, { error: "must be at most 1024 characters" }).describe("Nscale: the key's description.").optional(),
   ...rotationInputs,
   apiToken: credential("Nscale service token").optional(),
   apiUrl: apiUrl.optional(),
@@ -51,11 +53,11 @@ export const NscaleState = z.looseObject({
   name: z.string().optional(),
   description: z.string().optional(),
   identityPolicy: z.string().optional(),
-  organizationId: z.string().optional(),
-  projectId: z.string().optional(),
-  createdBy: z.string().optional(),
-  provisioningStatus: z.string().optional(),
-  healthStatus: z.string().optional(),
+  organizationId: z.string().optional().describe("Nscale: the organization the key belongs to."),
+  projectId: z.string().optional().describe("Nscale: the project the key belongs to."),
+  createdBy: z.string().optional().describe("Nscale: who created the key."),
+  provisioningStatus: z.string().optional().describe("Nscale: the key's provisioning status when last read."),
+  healthStatus: z.string().optional().describe("Nscale: the key's health status when last read."),
   apiToken: secret(z.string().optional()),
 });
 export type NscaleState = z.output<typeof NscaleState>;
