@@ -22,15 +22,16 @@ export type KeyRequest =
   | { cloud: "nscale"; resourceName: string; endpointId: string; keyId: string; secret?: string; secretFrom: string }
   | { cloud: "hostup"; resourceName: string; accessKey: string; label: string; secret: string; secretFrom: string };
 
+/** What a refusal adds: import-file writes no file; the native plugin's import records nothing. */
 const NOTHING_WRITTEN = "No import file was written.";
 
-export async function describeKey(req: KeyRequest, sources: Sources, now: () => Date = () => new Date()): Promise<DescribedKey> {
-  const described = req.cloud === "nscale" ? await describeNscale(req, sources) : await describeHostUp(req, sources, now);
-  assertCheckAccepts(req.cloud, described, sources);
+export async function describeKey(req: KeyRequest, sources: Sources, now: () => Date = () => new Date(), nothingDone = NOTHING_WRITTEN): Promise<DescribedKey> {
+  const described = req.cloud === "nscale" ? await describeNscale(req, sources, nothingDone) : await describeHostUp(req, sources, now, nothingDone);
+  assertCheckAccepts(req.cloud, described, sources, nothingDone);
   return described;
 }
 
-async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sources: Sources): Promise<DescribedKey> {
+async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sources: Sources, nothingDone: string): Promise<DescribedKey> {
   const mod = clouds.nscale!;
   const ctx = contextFor(mod, {}, sources);
   const c = ctx.connection;
@@ -39,12 +40,12 @@ async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sou
   if (!key) {
     // Only the endpoint itself answering with these credentials makes "no such key" believable.
     await api.getEndpoint(req.endpointId);
-    throw new LifecycleError(`Nscale endpoint ${req.endpointId} has no access key ${req.keyId} (the key's metadata.id). ${NOTHING_WRITTEN}`);
+    throw new LifecycleError(`Nscale endpoint ${req.endpointId} has no access key ${req.keyId} (the key's metadata.id). ${nothingDone}`);
   }
   const status = key.metadata.provisioningStatus;
   if (status !== "provisioned" || !key.spec.accessKeyId) {
     throw new LifecycleError(
-      `Nscale access key ${req.keyId} is "${status}", not provisioned${key.spec.accessKeyId ? "" : " (it has no access key ID yet)"}: only a provisioned key can be imported. Run the command again once it is. ${NOTHING_WRITTEN}`,
+      `Nscale access key ${req.keyId} is "${status}", not provisioned${key.spec.accessKeyId ? "" : " (it has no access key ID yet)"}: only a provisioned key can be imported. Run the command again once it is. ${nothingDone}`,
     );
   }
   const dns = (await api.getEndpoint(req.endpointId)).status.exposure?.public?.dnsName;
@@ -54,7 +55,7 @@ async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sou
     await verifyKeySecret(
       { s3Endpoint, region: ctx.region ?? DEFAULT_SIGNING_REGION, accessKeyId: key.spec.accessKeyId, secretAccessKey, http: c.http },
       `The secret from ${req.secretFrom}`,
-      NOTHING_WRITTEN,
+      nothingDone,
     );
   }
   const described = compact({
@@ -85,14 +86,14 @@ async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sou
 }
 
 /** HostUp cannot read or list keys: a signed S3 request with the secret is the only proof the key exists. */
-async function describeHostUp(req: Extract<KeyRequest, { cloud: "hostup" }>, sources: Sources, now: () => Date): Promise<DescribedKey> {
+async function describeHostUp(req: Extract<KeyRequest, { cloud: "hostup" }>, sources: Sources, now: () => Date, nothingDone: string): Promise<DescribedKey> {
   const mod = clouds.hostup!;
   const ctx = contextFor(mod, {}, sources);
   const svc = await service(hostupClient(ctx), ctx);
   await verifyKeySecret(
     { s3Endpoint: svc.s3Endpoint, region: svc.region, accessKeyId: req.accessKey, secretAccessKey: req.secret, http: ctx.connection.http },
     `The secret from ${req.secretFrom}`,
-    NOTHING_WRITTEN,
+    nothingDone,
   );
   const inputs = { cloud: "hostup", resourceName: req.resourceName, imported: true as const, label: req.label };
   const outputs = {
@@ -116,15 +117,15 @@ async function describeHostUp(req: Extract<KeyRequest, { cloud: "hostup" }>, sou
  * first `up` compares against them: they must be exactly what check produces, or the import would
  * record inputs no program can match.
  */
-function assertCheckAccepts(cloud: string, key: DescribedKey, sources: Sources): void {
+function assertCheckAccepts(cloud: string, key: DescribedKey, sources: Sources, nothingDone: string): void {
   const outcome = checkKey(key.inputs, key.inputs, sources);
   if (outcome.failures.length > 0) {
     throw new LifecycleError(
-      `This key cannot be imported as an ObjectStorageAccessKey: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}. Use \`adopt\` instead (see the README). ${NOTHING_WRITTEN}`,
+      `This key cannot be imported as an ObjectStorageAccessKey: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}. Use \`adopt\` instead (see the README). ${nothingDone}`,
     );
   }
   if (JSON.stringify(sortKeys(outcome.inputs)) !== JSON.stringify(sortKeys(key.inputs))) {
-    throw new LifecycleError(`The ${cloud} key's inputs are not what check makes of them; this is a bug in this library. ${NOTHING_WRITTEN}`);
+    throw new LifecycleError(`The ${cloud} key's inputs are not what check makes of them; this is a bug in this library. ${nothingDone}`);
   }
 }
 

@@ -51,7 +51,7 @@ export function importRequest(id: string, resourceName: string, env: NodeJS.Proc
 
 export async function describeImport(id: string, resourceName: string, sources: Sources): Promise<{ key: DescribedKey; notes: string[] }> {
   const request = importRequest(id, resourceName, sources.env);
-  const key = await describeKey(request, sources);
+  const key = await describeKey(request, sources, undefined, "Nothing was imported.");
   const notes: string[] = [];
   if (request.secret === undefined) {
     notes.push(

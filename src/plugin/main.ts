@@ -6,12 +6,13 @@
 import * as provider from "@pulumi/pulumi/provider";
 import { configure } from "../provider/operations";
 import { useConfigNamespace } from "../settings";
-import { captureConfigure } from "./configure";
+import { captureConfigure, emptyPropertiesOnImport } from "./sdk-gaps";
 import { PACKAGE } from "./package";
 import { nativeProvider } from "./provider";
 
 useConfigNamespace(PACKAGE);
 captureConfigure(PACKAGE, configure);
+emptyPropertiesOnImport();
 provider.main(nativeProvider(), process.argv.slice(2)).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(1);

@@ -24,7 +24,8 @@ export interface RunningPlugin {
   check(urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: Array<{ property: string; reason: string }> }>;
   diff(id: string, urn: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(urn: string, props: Props): Promise<{ id: string; props: Props }>;
-  read(id: string, urn: string, props: Props): Promise<{ id: string; props: Props; inputs: Props | undefined }>;
+  /** `props` undefined: no properties at all, as the engine sends during `pulumi import`. */
+  read(id: string, urn: string, props: Props | undefined): Promise<{ id: string; props: Props; inputs: Props | undefined }>;
   delete(id: string, urn: string, props: Props): Promise<void>;
   getSchema(): Promise<string>;
   close(): Promise<void>;
@@ -87,7 +88,7 @@ export async function startPlugin(env: NodeJS.ProcessEnv): Promise<RunningPlugin
       const req = new pb.ReadRequest();
       req.setId(id);
       req.setUrn(urn);
-      req.setProperties(struct(props));
+      if (props !== undefined) req.setProperties(struct(props));
       const res = await unary<pb.ReadRequest, pb.ReadResponse>(client.read.bind(client), req);
       return { id: res.getId(), props: res.getProperties()?.toJavaScript() ?? {}, inputs: res.getInputs()?.toJavaScript() };
     },

@@ -107,13 +107,13 @@ describe("native plugin over gRPC", () => {
   });
 });
 
-describe("native import (read with no state)", () => {
+describe("native import (read with no state: no properties at all, as the engine sends them)", () => {
   it("describes an outside Nscale key from nscale/<endpointId>/<keyId>, secret from the environment, verified and wrapped", async () => {
     const outside = await outsideKey("outside-key");
     const plugin = await startPlugin(pluginEnv({ OSK_IMPORT_SECRET_ACCESS_KEY: outside.secretAccessKey }));
     try {
       await plugin.configure({ nscaleApiToken: secretWire(emu.nscaleToken) });
-      const read = await plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urnOf("ObjectStorageAccessKey", "imported"), {});
+      const read = await plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urnOf("ObjectStorageAccessKey", "imported"), undefined);
       expect(read.id).toBe(outside.id);
       expect(read.props.secretAccessKey).toEqual(secretWire(outside.secretAccessKey));
       expect(read.inputs).toEqual({ cloud: "nscale", endpointId: emu.endpointId, name: "outside-key", identityPolicy: "bucket-admin" });
@@ -127,7 +127,7 @@ describe("native import (read with no state)", () => {
     const plugin = await startPlugin(pluginEnv());
     try {
       await plugin.configure({ nscaleApiToken: secretWire(emu.nscaleToken) });
-      const read = await plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urnOf("ObjectStorageAccessKey", "bare"), {});
+      const read = await plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urnOf("ObjectStorageAccessKey", "bare"), undefined);
       expect(plain(read.props.secretAccessKey)).toBe("");
       expect(plugin.stderr()).toMatch(/imported without its secret access key \(\$OSK_IMPORT_SECRET_ACCESS_KEY was not set\)/);
     } finally {
@@ -141,8 +141,8 @@ describe("native import (read with no state)", () => {
     try {
       await plugin.configure({ nscaleApiToken: secretWire(emu.nscaleToken) });
       const urn = urnOf("ObjectStorageAccessKey", "wrong");
-      await expect(plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urn, {})).rejects.toThrow(/secret/i);
-      await expect(plugin.read(outside.id, urn, {})).rejects.toThrow(/nscale\/<endpointId>\/<keyId> or hostup\/<accessKeyId>/);
+      await expect(plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urn, undefined)).rejects.toThrow(/secret/i);
+      await expect(plugin.read(outside.id, urn, undefined)).rejects.toThrow(/nscale\/<endpointId>\/<keyId> or hostup\/<accessKeyId>/);
     } finally {
       await plugin.close();
     }

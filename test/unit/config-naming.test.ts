@@ -18,7 +18,7 @@ describe("namespacedKey", () => {
 describe("hints follow the front end", () => {
   const cases: Array<[string, () => string | undefined, string, string]> = [
     ["Nscale 401", () => nscaleHints(401, undefined, "create access key"), "nscale:apiToken", "object-storage-keys:nscaleApiToken"],
-    ["HostUp 401", () => hostupHints(401, undefined, ""), "hostup:apiKey", "object-storage-keys:hostupApiKey"],
+    ["HostUp 401", () => hostupHints(401, undefined, "", "create access key"), "hostup:apiKey", "object-storage-keys:hostupApiKey"],
   ];
   it.each(cases)("%s", (_name, hint, dynamicName, pluginName) => {
     expect(hint()).toContain(`pulumi config set --secret ${dynamicName} `);
