@@ -201,6 +201,7 @@ const HTTP_KNOBS = {
   bodyMs: { env: ["OSK_HTTP_BODY_TIMEOUT_MS"], parse: positiveNumber },
   retryBudgetMs: { env: ["OSK_HTTP_RETRY_BUDGET_MS"], parse: positiveNumber },
   // One call from sending to its last body byte, retries included (src/http/bounds.ts).
+  totalMs: { env: ["OSK_HTTP_REQUEST_TIMEOUT_MS"], parse: positiveNumber },
 } satisfies Record<string, Knob<number>>;
 
 export const HTTP_DEFAULTS: HttpSettings = { timeouts: defaultTimeouts, retryBudgetMs: defaultRetryPolicy.totalBudgetMs };
@@ -212,6 +213,7 @@ export function resolveHttp(sources: Sources): HttpSettings {
       connectMs: resolveKnob(sources, HTTP_KNOBS.connectMs, d.timeouts.connectMs),
       headersMs: resolveKnob(sources, HTTP_KNOBS.headersMs, d.timeouts.headersMs),
       bodyMs: resolveKnob(sources, HTTP_KNOBS.bodyMs, d.timeouts.bodyMs),
+      totalMs: resolveKnob(sources, HTTP_KNOBS.totalMs, d.timeouts.totalMs),
     },
     retryBudgetMs: resolveKnob(sources, HTTP_KNOBS.retryBudgetMs, d.retryBudgetMs),
   };

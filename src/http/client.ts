@@ -11,6 +11,7 @@ import { USER_AGENT } from "../version";
 import { sharedDispatcher } from "./dispatcher";
 import { hostPacer, type HostPacer } from "./pacing";
 import { defaultRetryPolicy, RETRYABLE_METHODS, type RetryObserver, type RetryPolicy } from "./retry";
+import { boundOrError, deadline, readBounded, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_SETTING, DEADLINE_CODE, TOO_LARGE_CODE } from "./bounds";
 import { defaultTimeouts, type HttpTimeouts } from "./timeouts";
 import { firstHeader, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
 
@@ -108,11 +109,13 @@ export class HttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly base: URL;
   private readonly pacer: HostPacer;
+  private readonly totalMs: number;
 
   constructor(private readonly options: HttpClientOptions) {
     this.base = new URL(options.baseUrl.endsWith("/") ? options.baseUrl : `${options.baseUrl}/`);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     const timeouts = { ...defaultTimeouts, ...options.timeouts };
+    this.totalMs = timeouts.totalMs;
     this.dispatcher = options.dispatcher ?? sharedDispatcher(this.policy, timeouts, options.observer);
     this.pacer = options.pacer ?? hostPacer;
   }
@@ -186,12 +189,13 @@ export class HttpClient {
       body = JSON.stringify(spec.body);
       headers["content-type"] = "application/json";
     }
+    const bound = deadline(this.totalMs, url.origin);
     try {
-      const res = await request(url, { method: spec.method, headers, body, dispatcher: this.dispatcher });
-      const text = await res.body.text();
+      const res = await request(url, { method: spec.method, headers, body, dispatcher: this.dispatcher, signal: bound.signal });
+      const text = (await readBounded(res.body, MAX_RESPONSE_BYTES, url.origin)).toString("utf8");
       return this.rawResponse(res.statusCode, res.headers, text);
     } catch (err) {
-      const e = err as Error & { code?: string };
+      const e = boundOrError(err, bound.signal) as Error & { code?: string };
       const info: TransportErrorInfo = {
         operation: spec.operation,
         method: spec.method,
@@ -206,8 +210,10 @@ export class HttpClient {
         operation: spec.operation,
         transportCode: e.code ?? e.name,
         providerMessage: transportMessage(e, url),
-        hint: (info.sent ? spec.transportHint : undefined) ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
+        hint: boundHint(e.code, info) ?? (info.sent ? spec.transportHint : undefined) ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
       });
+    } finally {
+      bound.clear();
     }
   }
 
@@ -228,6 +234,14 @@ export class HttpClient {
   }
 }
 
+/** What to do when a call hit one of the bounds of ./bounds (the message already names the host and bound). */
+function boundHint(code: string | undefined, info: TransportErrorInfo): string | undefined {
+  const once = info.retried ? "" : " The request was sent once and not re-sent; it may or may not have taken effect.";
+  if (code === DEADLINE_CODE) return `Raise ${REQUEST_TIMEOUT_SETTING} if the service is slow but working, or check the network path to ${info.origin}.${once}`;
+  if (code === TOO_LARGE_CODE) return `Check that the API URL ${info.origin} points at the API itself.${once}`;
+  return undefined;
+}
+
 function defaultTransportHint(info: TransportErrorInfo): string {
   if (!info.sent) return "The request was not sent: a header or other request value is invalid (for example a credential with a trailing newline or another control character).";
   return info.retried
@@ -246,6 +260,7 @@ function parseBody(text: string): unknown {
 
 /** Transport errors name the origin only: never the path's query or any header. */
 function transportMessage(e: Error & { code?: string }, url: URL): string {
+  if (e.code === DEADLINE_CODE || e.code === TOO_LARGE_CODE) return e.message; // names the origin and the bound
   const reason =
     e.code === "UND_ERR_HEADERS_TIMEOUT" || e.code === "UND_ERR_BODY_TIMEOUT"
       ? "timed out waiting for the server"

@@ -8,6 +8,9 @@ import { buildXml, parseXml } from "./xml";
 export type { S3ClientOptions, S3Credentials, S3RequestOptions, S3Response } from "./transport";
 export { probeKey, type KeyProbe } from "./probe";
 
+/** The most pages one listing may have (100 million objects at S3's 1,000 a page). */
+export const MAX_LIST_PAGES = 100_000;
+
 /** S3's limit for one DeleteObjects request. */
 export const MAX_DELETE_BATCH = 1000;
 /** How many failed keys a DeleteObjects error names. */
@@ -15,9 +18,12 @@ const NAMED_FAILURES = 5;
 
 export class S3Client {
   private readonly transport: S3Transport;
+  /** `scheme://host:port` of the S3 endpoint, for messages. */
+  private readonly endpoint: string;
 
   constructor(options: S3ClientOptions) {
     this.transport = new S3Transport(options);
+    this.endpoint = this.transport.endpoint.origin;
   }
 
   /** One signed request; `path` is already percent-encoded (bucket and key segments). */
@@ -51,7 +57,7 @@ export class S3Client {
   }
 
   async getObject(bucket: string, key: string): Promise<Buffer> {
-    const res = await this.send("GET", objectPath(bucket, key));
+    const res = await this.send("GET", objectPath(bucket, key), { maxBodyBytes: Infinity });
     if (res.status !== 200) fail(`get object ${bucket}/${key}`, res);
     return res.body;
   }
@@ -61,10 +67,16 @@ export class S3Client {
     if (res.status !== 204 && res.status !== 200 && res.status !== 404) fail(`delete object ${bucket}/${key}`, res);
   }
 
-  /** Every key in the bucket, one ListObjectsV2 page (up to 1,000 keys) at a time; an empty bucket is one empty page. */
-  async *listObjectKeys(bucket: string): AsyncGenerator<string[], void, undefined> {
+  /**
+   * Every key in the bucket, one ListObjectsV2 page (up to 1,000 keys) at a time; an empty bucket is
+   * one empty page. Always ends: a continuation token seen before, or more than `maxPages` pages
+   * (default MAX_LIST_PAGES), is an error naming the bucket and the endpoint, never a loop.
+   */
+  async *listObjectKeys(bucket: string, opts: { maxPages?: number } = {}): AsyncGenerator<string[], void, undefined> {
+    const maxPages = opts.maxPages ?? MAX_LIST_PAGES;
+    const seen = new Set<string>();
     let token: string | undefined;
-    do {
+    for (let pages = 1; ; pages++) {
       const operation = `list objects in bucket ${bucket}`;
       const res = await this.send("GET", bucketPath(bucket), {
         query: { "list-type": "2", ...(token !== undefined ? { "continuation-token": token } : {}) },
@@ -75,12 +87,17 @@ export class S3Client {
       const { IsTruncated, NextContinuationToken, Contents } = page.data.ListBucketResult;
       yield Contents.map((c) => c.Key);
       if (!IsTruncated) return;
-      // A truncated page without a fresh token would list the same page forever.
-      if (!NextContinuationToken || NextContinuationToken === token) {
-        unexpected(operation, res, "a truncated page carries no new NextContinuationToken");
+      // A truncated page without a fresh token would list the same pages forever.
+      if (!NextContinuationToken) unexpected(operation, res, "a truncated page carries no NextContinuationToken");
+      if (seen.has(NextContinuationToken) || NextContinuationToken === token) {
+        unexpected(operation, res, `the listing at ${this.endpoint} handed out a continuation token it had already given (seen before, after ${pages} pages), so it would never end`);
       }
+      if (pages >= maxPages) {
+        unexpected(operation, res, `the listing at ${this.endpoint} still had more after more than ${maxPages} pages (the bound on one listing: ${maxPages * 1000} objects at 1,000 a page)`);
+      }
+      seen.add(NextContinuationToken);
       token = NextContinuationToken;
-    } while (true);
+    }
   }
 
   /** DeleteObjects in quiet mode, 1,000 keys a request; throws naming the first keys S3 did not delete. */

@@ -10,7 +10,8 @@ import { ProviderApiError } from "../errors";
 import type { Dispatcher } from "undici";
 import { sharedDispatcher } from "../http/dispatcher";
 import { retryPolicyWithBudget } from "../http/retry";
-import type { HttpTimeouts } from "../http/timeouts";
+import { defaultTimeouts, type HttpTimeouts } from "../http/timeouts";
+import { boundOrError, deadline, readBounded, MAX_RESPONSE_BYTES, DEADLINE_CODE, TOO_LARGE_CODE, REQUEST_TIMEOUT_SETTING } from "../http/bounds";
 import { USER_AGENT } from "../version";
 import { ErrorDocument } from "./schemas";
 import { parseXml } from "./xml";
@@ -49,6 +50,8 @@ export interface S3RequestOptions {
   query?: Record<string, string>;
   body?: Buffer | string;
   headers?: Record<string, string>;
+  /** The largest body accepted (default MAX_RESPONSE_BYTES); an object read may pass Infinity. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -71,10 +74,12 @@ export function objectPath(bucket: string, key: string): string {
 export class S3Transport {
   private readonly signer: SignatureV4;
   private readonly dispatcher: Dispatcher;
+  private readonly totalMs: number;
   readonly endpoint: URL;
 
   constructor(options: S3ClientOptions) {
     this.endpoint = new URL(options.endpoint);
+    this.totalMs = options.http?.timeouts.totalMs ?? defaultTimeouts.totalMs;
     // The same retrying, pacing pool as the API clients: S3 throttles with 503 SlowDown and 429.
     this.dispatcher = options.http ? sharedDispatcher(retryPolicyWithBudget(options.http.retryBudgetMs), options.http.timeouts) : sharedDispatcher();
     this.signer = s3Signer(options.credentials, options.region);
@@ -102,23 +107,34 @@ export class S3Transport {
     // undici sets Host itself from the URL; the signed value is identical.
     const headers: Record<string, string> = { "user-agent": USER_AGENT };
     for (const [name, value] of Object.entries(signed.headers)) if (name !== "host") headers[name] = value;
+    // One deadline over the request and its body; the body is read up to its bound (./http/bounds).
+    const bound = deadline(this.totalMs, this.endpoint.origin);
     let res;
+    let buf: Buffer;
     try {
       // The same retrying pool as the API clients: idempotent methods retried on 429/502/503/504 and
       // resets (S3 throttles with 503 SlowDown); timeouts from OSK_HTTP_*_TIMEOUT_MS.
-      res = await request(url, { method: method as "GET", headers, body, dispatcher: this.dispatcher });
+      res = await request(url, { method: method as "GET", headers, body, dispatcher: this.dispatcher, signal: bound.signal });
+      buf = await readBounded(res.body, opts.maxBodyBytes ?? MAX_RESPONSE_BYTES, this.endpoint.origin);
     } catch (err) {
-      const e = err as Error & { code?: string };
+      const e = boundOrError(err, bound.signal) as Error & { code?: string };
+      const bounded = e.code === DEADLINE_CODE || e.code === TOO_LARGE_CODE;
       throw new ProviderApiError({
         cloud: "s3",
         serviceName: "S3",
         operation: `${method} ${path}`,
         transportCode: e.code ?? e.name,
-        providerMessage: `could not reach ${this.endpoint.origin}`,
-        hint: "Check the s3Endpoint and network access.",
+        providerMessage: bounded ? e.message : `could not reach ${this.endpoint.origin}`,
+        hint:
+          e.code === DEADLINE_CODE
+            ? `Raise ${REQUEST_TIMEOUT_SETTING} if the S3 endpoint is slow but working, or check the network path to it.`
+            : e.code === TOO_LARGE_CODE
+              ? "Check that the s3Endpoint points at the S3 service itself."
+              : "Check the s3Endpoint and network access.",
       });
+    } finally {
+      bound.clear();
     }
-    const buf = Buffer.from(await res.body.arrayBuffer());
     const out: S3Response = { status: res.statusCode, headers: res.headers, body: buf };
     if (res.statusCode >= 300) {
       const doc = ErrorDocument.safeParse(parseXml(buf.toString("utf8")));

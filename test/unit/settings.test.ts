@@ -8,7 +8,7 @@ import { hostupSettings } from "../../src/clouds/hostup/model";
 import { ConfigurationError } from "../../src/errors";
 import { HTTP_DEFAULTS, resolve, resolveApiUrl, resolveCredential, resolveHttp, resolveTiming } from "../../src/settings";
 
-const VARS = ["OSK_HTTP_CONNECT_TIMEOUT_MS", "OSK_HTTP_HEADERS_TIMEOUT_MS", "OSK_HTTP_BODY_TIMEOUT_MS", "OSK_HTTP_RETRY_BUDGET_MS"];
+const VARS = ["OSK_HTTP_CONNECT_TIMEOUT_MS", "OSK_HTTP_HEADERS_TIMEOUT_MS", "OSK_HTTP_BODY_TIMEOUT_MS", "OSK_HTTP_RETRY_BUDGET_MS", "OSK_HTTP_REQUEST_TIMEOUT_MS"];
 const MALFORMED = ["abc", "10ms", "-5", "0", "Infinity", "NaN", "1,000"];
 const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
@@ -28,8 +28,8 @@ describe("HTTP settings (OSK_HTTP_*)", () => {
   });
 
   it("reads every variable", () => {
-    const env = { OSK_HTTP_CONNECT_TIMEOUT_MS: "1000", OSK_HTTP_HEADERS_TIMEOUT_MS: " 2000 ", OSK_HTTP_BODY_TIMEOUT_MS: "3000", OSK_HTTP_RETRY_BUDGET_MS: "1500" };
-    expect(resolveHttp({ env })).toEqual({ timeouts: { connectMs: 1000, headersMs: 2000, bodyMs: 3000 }, retryBudgetMs: 1500 });
+    const env = { OSK_HTTP_CONNECT_TIMEOUT_MS: "1000", OSK_HTTP_HEADERS_TIMEOUT_MS: " 2000 ", OSK_HTTP_BODY_TIMEOUT_MS: "3000", OSK_HTTP_RETRY_BUDGET_MS: "1500", OSK_HTTP_REQUEST_TIMEOUT_MS: "4000" };
+    expect(resolveHttp({ env })).toEqual({ timeouts: { connectMs: 1000, headersMs: 2000, bodyMs: 3000, totalMs: 4000 }, retryBudgetMs: 1500 });
   });
 
   const rows = VARS.flatMap((name) => MALFORMED.map((value) => [name, value] as const));
