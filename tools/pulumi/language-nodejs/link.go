@@ -20,6 +20,9 @@ import (
 // package name is the schema's language.nodejs.packageName, else @<namespace>/<name>, else
 // @pulumi/<name>.
 func (h *languageHost) Link(ctx context.Context, req *pulumirpc.LinkRequest) (*pulumirpc.LinkResponse, error) {
+	if len(req.GetPackages()) == 0 {
+		return &pulumirpc.LinkResponse{}, nil // `pulumi convert` links even when it generated no SDK
+	}
 	info := req.GetInfo()
 	if info == nil || info.GetProgramDirectory() == "" {
 		return nil, errors.New("the engine sent no program directory")
