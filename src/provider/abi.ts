@@ -18,12 +18,9 @@ export const PROVIDER_KEY = "__provider";
 
 /** Strips what the engine adds (`__provider`) and what Pulumi drops anyway (undefined, null). */
 export function userInputs(raw: Record<string, unknown> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw ?? {})) {
-    if (k === PROVIDER_KEY || v === undefined || v === null) continue;
-    out[k] = v;
-  }
-  return out;
+  // fromEntries defines properties: a `__proto__` input stays a property (reported by check as
+  // unknown) instead of becoming the object's prototype.
+  return Object.fromEntries(Object.entries(raw ?? {}).filter(([k, v]) => k !== PROVIDER_KEY && v !== undefined && v !== null));
 }
 
 /**

@@ -107,9 +107,12 @@ export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema
 
 /** Validates with values still unknown set aside; returns the parsed inputs with them put back. */
 export function parseKnown(schema: ObjectSchema, input: Record<string, unknown>): z.ZodSafeParseResult<Record<string, unknown>> & { unknown: Record<string, unknown> } {
-  const unknown = Object.fromEntries(Object.entries(input).filter(([, v]) => containsUnknown(v)));
-  const known = Object.fromEntries(Object.entries(input).filter(([k]) => !(k in unknown)));
-  const mask = Object.fromEntries(Object.keys(unknown).filter((k) => k in schema.shape).map((k) => [k, true as const]));
+  // Own properties only: `k in {}` is true for `constructor`, `toString`, ..., which would hide them.
+  // A name that is no field is validated whatever its value, so it is reported as unknown.
+  const isField = (k: string) => Object.hasOwn(schema.shape, k);
+  const unknown = Object.fromEntries(Object.entries(input).filter(([k, v]) => isField(k) && containsUnknown(v)));
+  const known = Object.fromEntries(Object.entries(input).filter(([k]) => !Object.hasOwn(unknown, k)));
+  const mask = Object.fromEntries(Object.keys(unknown).map((k) => [k, true as const]));
   const parsed = schema.partial(mask).safeParse(known);
   return Object.assign(parsed.success ? { ...parsed, data: { ...parsed.data, ...unknown } } : parsed, { unknown });
 }
