@@ -65,7 +65,7 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     await npmInstall(project);
     await fs.copyFile(path.join(FIXTURES, "yaml-keys", "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
     pathWithPlugin = [path.join(project, "node_modules", ".bin"), yamlBin, process.env.PATH].join(path.delimiter);
-  }, 600_000);
+  }, 1_200_000); // a cold pulumi-language-yaml build (~8 min) may still be running in the background
   afterAll(async () => {
     await emu?.close();
   });
