@@ -9,13 +9,13 @@
  * generation (the next preview changes nothing), and destroy leaving nothing behind.
  * CI runs this on CLI 3.248 + Node 20 and CLI 3.276 + Node 22 + SDK 3.276.
  */
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
-import { FIXTURES, ensureTool, npmInstall, packRepo, suiteSdkVersion } from "./consumer-support";
+import { FIXTURES, REPO_ROOT, ensureTool, exec, npmInstall, packRepo, suiteSdkVersion } from "./consumer-support";
 import { pulumiInFolder, transcript, useSuiteEngine } from "./examples-support";
 import { prepareLocalBackend, readStateFile } from "./harness";
 import {
@@ -50,11 +50,12 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
   let emu: Emulator;
   let project: string;
   let pathWithPlugin: string;
+  let yamlBin: string;
 
   beforeAll(async () => {
     emu = await startSuiteEmulator();
     if (!suite.dir) return;
-    const yamlBin = await ensureTool("ensure-pulumi-yaml");
+    yamlBin = await ensureTool("ensure-pulumi-yaml");
     project = path.join(suite.dir, "project");
     await fs.mkdir(project, { recursive: true });
     const packed = await packRepo(suite.dir);
@@ -156,5 +157,40 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     expect(newSince(hostupBefore, hostupKeyIds(emu))).toEqual([]);
     expect(emu.inspect().hostup.buckets.map((b) => b.name)).not.toContain(shown.bucketName);
     expectNoPlaintext(consoleText.join("\n"), { ...leaks, ...secrets });
+  });
+
+  it("the bundled tarball installs offline with `pulumi plugin install --file`, serves the committed schema, and runs a YAML key up and down", async (ctx) => {
+    const eng = suite.need(ctx);
+    const base = path.join(suite.dir, "tarball");
+    const built = await exec(process.execPath, [path.join(REPO_ROOT, "scripts", "package-plugin.mjs"), "--out", path.join(base, "plugin")], { cwd: REPO_ROOT });
+    expect(built.code, transcript(built)).toBe(0);
+    const tarball = built.stdout.trim();
+    const version = (JSON.parse(await fs.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    expect(path.basename(tarball)).toBe(`pulumi-resource-object-storage-keys-v${version}-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}.tar.gz`);
+
+    const dir = path.join(base, "project");
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, "Pulumi.yaml"),
+      ["name: yaml-tarball", "runtime: yaml", "resources:", "  key:", "    type: object-storage-keys:index:ObjectStorageAccessKey", "    properties:", "      cloud: hostup", "outputs:", "  accessKeyId: ${key.accessKeyId}", ""].join("\n"),
+    );
+    const backend = await prepareLocalBackend(base, "yaml-tarball-test");
+    // No folder on PATH that holds the plugin (npx puts the repo's node_modules/.bin there, where the
+    // self-referencing devDependency links it): it must come from the installed tarball.
+    const searchPath = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && !existsSync(path.join(d, "pulumi-resource-object-storage-keys")));
+    const env = { ...BLANK_PROVIDER_ENV, ...backend.env, PATH: [yamlBin, ...searchPath].join(path.delimiter), HOSTUP_API_URL: emu.hostupApiUrl, HOSTUP_API_KEY: emu.hostupApiKey };
+    const { ok } = pulumiInFolder(eng, dir, env);
+    await ok("plugin", "install", "resource", "object-storage-keys", version, "--file", tarball);
+    const schema = JSON.parse((await ok("package", "get-schema", `object-storage-keys@${version}`)).stdout) as unknown;
+    expect(schema).toEqual(JSON.parse(await fs.readFile(path.join(REPO_ROOT, "schema.json"), "utf8")));
+
+    const hostupBefore = hostupKeyIds(emu);
+    await ok("stack", "init", "dev");
+    const up = await ok("up", "--yes");
+    expect(up.stdout + up.stderr).not.toContain("using pulumi-resource-object-storage-keys from $PATH");
+    const out = JSON.parse((await ok("stack", "output", "--json")).stdout) as Record<string, string>;
+    expect(newSince(hostupBefore, hostupKeyIds(emu))).toEqual([out.accessKeyId]);
+    await ok("destroy", "--yes");
+    expect(newSince(hostupBefore, hostupKeyIds(emu))).toEqual([]);
   });
 });
