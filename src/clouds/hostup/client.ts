@@ -11,7 +11,7 @@ import {
   BucketListResponse,
   BucketResponse,
   DeletedResponse,
-  ErrorBody,
+  OwnErrorBody,
   KeyCreateResponse,
   ServiceStatusResponse,
 } from "./schemas";
@@ -32,7 +32,7 @@ export interface HostUpClientOptions {
 
 /** HostUp's own error body (either documented shape), or undefined for a body from anything else. */
 export function hostupError(raw: RawResponse): { code?: string; message?: string; requestId?: string } | undefined {
-  const parsed = ErrorBody.safeParse(raw.body);
+  const parsed = OwnErrorBody.safeParse(raw.body);
   if (!parsed.success) return undefined;
   const b = parsed.data;
   return { code: b.code, message: "message" in b ? b.message : (b.detail ?? b.title), requestId: b.requestId };

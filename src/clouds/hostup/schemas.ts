@@ -78,7 +78,8 @@ const errorCode = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/);
  * with a `title` or `message` is not enough: gateways, CDNs and frameworks send those too).
  *
  * (a) Object-storage routes (developer.hostup.se, H-CK/H-DK/H-CB): `code`, `error` and `message`
- * are required, with the envelope's `requestId` and/or `timestamp`.
+ * are required (`requestId` and `timestamp` are documented but optional; see OwnErrorBody), and the
+ * body carries no field of another format (Spring Boot's `status`/`path`, a problem's `title`/`type`).
  * (b) The v2 API's RFC 7807 problem: only when its `type` is one of HostUp's own error pages
  * (`https://developer.hostup.se/errors/...`) and it carries HostUp's `code`; a generic problem
  * (`about:blank`, an RFC link, another vendor's page) is foreign.
@@ -92,7 +93,6 @@ export const ObjectStorageErrorBody = z
     requestId: z.string().optional(),
     timestamp: z.string().optional(),
   })
-  .refine((b) => b.requestId !== undefined || b.timestamp !== undefined, { message: "HostUp's error envelope carries requestId or timestamp" })
   // Spring Boot's error JSON has `error`, `message` and `timestamp` too, with `status` and `path`.
   .refine((b) => !["status", "path", "title", "type"].some((k) => Object.hasOwn(b, k)), { message: "another error format's fields" });
 
@@ -106,9 +106,21 @@ export const ProblemErrorBody = z.object({
   code: errorCode,
   instance: z.string().optional(),
   requestId: z.string().optional(),
+  timestamp: z.string().optional(),
 });
 
+/** The documented error shapes, as the emulator sends them. */
 export const ErrorBody = z.union([ObjectStorageErrorBody, ProblemErrorBody]);
+
+/**
+ * What the client takes as HostUp's own answer: a documented shape that also carries the
+ * envelope's `requestId` or `timestamp` (every documented example does). A bare
+ * `{code, error, message}` is too easy for a gateway to produce by accident to count as proof
+ * that a key is gone or a create may be re-sent.
+ */
+export const OwnErrorBody = ErrorBody.refine((b) => b.requestId !== undefined || b.timestamp !== undefined, {
+  message: "HostUp's own answers carry its envelope's requestId or timestamp",
+});
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const LAST_KEY_MESSAGE = "Cannot delete the last access key. Create a new key first.";
