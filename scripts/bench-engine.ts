@@ -23,7 +23,7 @@
  *                      e.g. a built worktree of an older release
  *   --json <file>      also write every sample as JSON
  */
-import { promises as fs, readdirSync, readFileSync } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +33,10 @@ import type { EngineEvent, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import type { Emulator, EmulatorOptions } from "pulumi-object-storage-keys/emulator";
 
 import { createConsumerDir, ensureEngine, makeTempDir, openLocalStack, REPO_ROOT, type Engine } from "./lib/local-stack";
+import { median, withRssSampling as withPeakRss } from "./lib/proc-rss";
+
+/** The dynamic-provider processes' peak RSS while `fn` runs. */
+const withRssSampling = <T>(fn: () => Promise<T>) => withPeakRss("cmd/dynamic-provider", fn);
 
 type Cloud = "nscale" | "hostup";
 type Op = "up" | "refresh" | "destroy";
@@ -74,79 +78,8 @@ class NoopKey extends pulumi.dynamic.Resource {
 }
 
 // -------------------------------------------------------------------------------------------------
-// /proc: the dynamic-provider processes below this one
-
-function procChildrenMap(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSafe("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ")".
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(name));
-    children.set(ppid, list);
-  }
-  return children;
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-/** Peak RSS (VmHWM, KiB) of every `cmd/dynamic-provider` process below this process, now. */
-function providerPeaksKiB(): Map<number, number> {
-  const children = procChildrenMap();
-  const out = new Map<number, number>();
-  const stack = [...(children.get(process.pid) ?? [])];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    stack.push(...(children.get(pid) ?? []));
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (!cmdline.includes("cmd/dynamic-provider")) continue;
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) out.set(pid, Number(m[1]));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return out;
-}
-
-/** Samples every 100 ms while `fn` runs; resolves its result and the highest peak RSS seen (MiB). */
-async function withRssSampling<T>(fn: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
-  let peak = 0;
-  const sample = () => {
-    for (const kib of providerPeaksKiB().values()) peak = Math.max(peak, kib);
-  };
-  const timer = setInterval(sample, 100);
-  try {
-    const result = await fn();
-    return { result, peakMiB: peak / 1024 };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-// -------------------------------------------------------------------------------------------------
 // Figures
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 
