@@ -114,8 +114,10 @@ export function packageSchema() {
     types,
     resources,
     language: {
-      nodejs: { packageName: "@pulumi-object-storage-keys/sdk", packageDescription: "Object-storage access keys on Nscale and HostUp (generated SDK)." },
-      python: { packageName: "pulumi_object_storage_keys" },
+      // respectSchemaVersion: the generated package.json carries the schema's version, which the
+      // SDK reports to the engine when it asks for this plugin.
+      nodejs: { packageName: "@pulumi-object-storage-keys/sdk", packageDescription: "Object-storage access keys on Nscale and HostUp (generated SDK).", respectSchemaVersion: true },
+      python: { packageName: "pulumi_object_storage_keys", respectSchemaVersion: true },
       go: { importBasePath: "github.com/pulumi-object-storage-keys/pulumi-object-storage-keys/sdk/go/objectstoragekeys" },
     },
   };
