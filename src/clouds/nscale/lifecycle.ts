@@ -181,7 +181,7 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
           const verdict = await reconcile(api, inputs, name, e.marker, e.cause, ctx, ctx.timing.reconcileGraceMs);
           if (verdict.outcome !== "absent") throw verdict.error;
         }
-        throw err;
+        throw earlierAttemptUnseen(inputs, name, earlier, ctx.timing.reconcileGraceMs);
       }
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
       const wait = err.status === 429 ? waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy) : undefined;
@@ -193,6 +193,26 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
       await sleep(wait);
     }
   }
+}
+
+/**
+ * A re-sent create met a key with its name (Nscale's own 409), but no earlier attempt's marker
+ * showed up in the key list within the grace period: the list lags, and the name is most likely
+ * taken by one of those attempts, whose secret was lost. Never "choose another name" (the user may
+ * have chosen none): name each earlier attempt's marker, so the key can be found and deleted.
+ */
+function earlierAttemptUnseen(inputs: NscaleInputs, name: string, earlier: ReadonlyArray<{ marker: string; cause: ProviderApiError }>, graceMs: number): LifecycleError {
+  const markers = earlier.map((e) => e.marker).join(" or ");
+  return new LifecycleError(
+    `Nscale create access key "${name}" failed: the first attempt was answered ${describeCause(earlier[0]!.cause)}, so it was sent again, and Nscale answered that a key named "${name}" already exists on endpoint ${inputs.endpointId} (409 conflict). ` +
+      `Most likely that key is the earlier attempt's: Nscale's key list did not show it within ${graceMs / 1000} s. ` +
+      `Look for the access key named "${name}" on endpoint ${inputs.endpointId} whose tag ${MARKER_TAG} is ${markers}: its secret was never received, so it is unusable; delete it (Nscale console, or DELETE /api/v1/objectstorageendpoints/${inputs.endpointId}/accesskeys/<its metadata.id>), then run \`pulumi up\` again. ` +
+      "If the key carries no such tag, it belongs to someone else: keep it, and give this resource another `name` (or omit `name` to get a generated one).",
+  );
+}
+
+function describeCause(err: ProviderApiError): string {
+  return err.status !== undefined ? `with HTTP ${err.status}` : `with no response (${err.transportCode ?? "transport error"})`;
 }
 
 /**
