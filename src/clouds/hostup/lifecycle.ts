@@ -148,7 +148,29 @@ async function read(_id: string, state: HostUpState, ctx: OperationContext): Pro
   });
   if (outcome === "exists") return state;
   await parentConfirms(hostupClient(ctx), ctx);
+  // S3 at the recorded endpoint does not know the key: that means "deleted" only if HostUp still
+  // names that endpoint. After a move, the old endpoint knows no key at all.
+  const current = (await service(hostupClient(ctx), ctx)).s3Endpoint;
+  if (!sameEndpoint(current, state.s3Endpoint)) {
+    throw new LifecycleError(
+      `HostUp refresh of key ${state.accessKeyId}: S3 at ${state.s3Endpoint} (the endpoint recorded in state) answered InvalidAccessKeyId, but HostUp now reports its S3 endpoint as ${current}: the endpoint changed, so that answer does not show the key was deleted. ` +
+        "The key was kept in state unchanged. Check the key against the new endpoint (for example with the AWS CLI), and replace the resource (`pulumi up --replace <urn>`) to record the new endpoint, or delete it from state (`pulumi state delete <urn>`) if the key is really gone.",
+    );
+  }
   return undefined;
+}
+
+/** Two S3 endpoint URLs name the same service: same scheme, host, port and path (case and a trailing slash aside). */
+function sameEndpoint(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    try {
+      const url = new URL(u);
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`.toLowerCase();
+    } catch {
+      return u.trim().replace(/\/+$/, "").toLowerCase();
+    }
+  };
+  return norm(a) === norm(b);
 }
 
 /** In place: credential and URL overrides (verified with one authenticated read) and `rotateAfter`. */
