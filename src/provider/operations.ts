@@ -58,6 +58,15 @@ function redactFailures(failures: CheckFailure[], records: Array<Props | undefin
   return failures.map((f) => ({ property: f.property, reason: redactText(f.reason, secrets) }));
 }
 
+/** A resource's check, its failures redacted like its errors. */
+function checkWith(run: (olds: Props, news: Props, sources: Sources) => { inputs: Props; failures: CheckFailure[] }): ResourceOperations["check"] {
+  return (olds, news) =>
+    guarded([olds, news], async () => {
+      const outcome = run(olds ?? {}, news ?? {}, sources());
+      return { inputs: outcome.inputs, failures: redactFailures(outcome.failures, [olds, news]) };
+    });
+}
+
 function moduleFor(record: Props) {
   const mod = cloudFor(record.cloud);
   if (!mod) throw new LifecycleError(`unknown cloud ${JSON.stringify(record.cloud)} in this resource's state or inputs.`);
@@ -65,11 +74,7 @@ function moduleFor(record: Props) {
 }
 
 export const accessKeyOperations: ResourceOperations = {
-  check: (olds, news) =>
-    guarded([olds, news], async () => {
-      const outcome = checkKey(olds ?? {}, news ?? {}, sources());
-      return { inputs: outcome.inputs, failures: redactFailures(outcome.failures, [olds, news]) };
-    }),
+  check: checkWith(checkKey),
   diff: (olds, news) => guarded([olds, news], async () => diffKey(olds ?? {}, news ?? {})),
   create: (inputs) =>
     guarded([inputs], async () => {
@@ -103,11 +108,7 @@ export const accessKeyOperations: ResourceOperations = {
 };
 
 export const bucketOperations: ResourceOperations = {
-  check: (olds, news) =>
-    guarded([olds, news], async () => {
-      const outcome = checkBucket(olds ?? {}, news ?? {}, sources());
-      return { inputs: outcome.inputs, failures: redactFailures(outcome.failures, [olds, news]) };
-    }),
+  check: checkWith(checkBucket),
   diff: (olds, news) => guarded([olds, news], async () => diffBucket(olds ?? {}, news ?? {})),
   create: (inputs) => guarded([inputs], async () => createBucket(userInputs(inputs), sources())),
   read: (id, props) =>
