@@ -113,11 +113,18 @@ async function runImportFileCommand(args: string[]): Promise<void> {
     },
     pulumiVersion: () => pulumiVersionOnPath(process.env),
     providerText: serializedAccessKeyProvider,
-    runPulumi: (args: string[]) =>
+    runPulumi: (args: string[], interrupt?: AbortSignal) =>
       new Promise((resolve, reject) => {
+        if (interrupt?.aborted) return resolve(null);
         const child = spawn("pulumi", args, { stdio: ["inherit", "inherit", "inherit"] });
+        // The stop signal this process got goes on to `pulumi` (a terminal's Ctrl-C reaches both).
+        const forward = () => child.kill(interrupt?.reason as NodeJS.Signals);
+        interrupt?.addEventListener("abort", forward, { once: true });
         child.on("error", reject);
-        child.on("close", (code) => resolve(code));
+        child.on("close", (code) => {
+          interrupt?.removeEventListener("abort", forward);
+          resolve(code);
+        });
       }),
   });
 }

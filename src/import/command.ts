@@ -5,7 +5,7 @@
  * history would show), is checked with a signed S3 request first, and the file holding it is
  * created with mode 0600, never over an existing file.
  */
-import { promises as fs } from "node:fs";
+import { promises as fs, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -32,8 +32,12 @@ export interface ImportIo {
   pulumiVersion(): Promise<string | undefined>;
   /** The serialized shim (`__provider`). */
   providerText(): Promise<string>;
-  /** Runs `pulumi <args>` in `cwd` with the terminal attached; resolves its exit code (--import only). */
-  runPulumi(args: string[]): Promise<number | null>;
+  /**
+   * Runs `pulumi <args>` in `cwd` with the terminal attached; resolves its exit code (--import only).
+   * When `interrupt` aborts (this process got SIGINT, SIGTERM or SIGHUP), the child gets that
+   * signal (its `reason`); if it is aborted before the child starts, nothing is run (resolve null).
+   */
+  runPulumi(args: string[], interrupt?: AbortSignal): Promise<number | null>;
   now?: () => Date;
 }
 
@@ -206,21 +210,55 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
     await writePrivate(file, text);
     io.stdout(nextSteps(parsed.out, parsed, key.inputs, secret !== undefined, cli.version));
   } else {
-    // A directory only this user can enter, removed whatever `pulumi import` does.
-    const dir = await fs.mkdtemp(path.join(io.env.TMPDIR || os.tmpdir(), "osk-import-"));
-    let code: number | null;
-    try {
+    // A directory only this user can enter, removed whatever `pulumi import` does: when it ends, when
+    // it dies, and at once when this process is told to stop (SIGINT, SIGTERM, SIGHUP), before the
+    // signal is passed on to `pulumi`. Only SIGKILL, which no process can handle, could leave it.
+    const { code, interrupted } = await inPrivateDir(io.env, async (dir, interrupt) => {
       const temp = path.join(dir, "import.json");
       await writePrivate(temp, text);
-      code = await io.runPulumi(importArgs(temp, parsed.stack));
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+      return interrupt.aborted ? null : io.runPulumi(importArgs(temp, parsed.stack), interrupt);
+    });
+    if (interrupted) throw new Error(`\`pulumi import\` was interrupted (${interrupted}); the import file was removed, so no copy of the secret is left on disk.`);
     if (code !== 0) throw new Error(`\`pulumi import\` failed (exit ${code ?? "by a signal"}; its output is above); the import file was removed.`);
     io.stdout(nextSteps(undefined, parsed, key.inputs, secret !== undefined, cli.version));
   }
   if (parsed.labelDefaulted) {
     io.stdout(`Note: HostUp cannot report a key's label, so the resource name was recorded as its label; pass --label to record the dashboard's label instead.\n`);
+  }
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Runs `work` with a fresh 0700 directory that is removed afterwards, however `work` ends, and
+ * synchronously the moment a stop signal arrives (then `interrupt` aborts with that signal's name,
+ * for `work` to pass on). Also removed on `process.exit`, as a last resort.
+ */
+async function inPrivateDir<T>(env: NodeJS.ProcessEnv, work: (dir: string, interrupt: AbortSignal) => Promise<T>): Promise<{ code: T; interrupted?: NodeJS.Signals }> {
+  const controller = new AbortController();
+  let dir: string | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  const removeNow = () => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    removeNow();
+    interrupted ??= signal;
+    controller.abort(signal);
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  process.on("exit", removeNow);
+  try {
+    dir = await fs.mkdtemp(path.join(env.TMPDIR || os.tmpdir(), "osk-import-"));
+    const code = await work(dir, controller.signal);
+    return { code, ...(interrupted ? { interrupted } : {}) };
+  } catch (err) {
+    if (interrupted) return { code: undefined as T, interrupted };
+    throw err;
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    process.off("exit", removeNow);
+    if (dir !== undefined) await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
