@@ -76,6 +76,18 @@ describe("native plugin over gRPC", () => {
     expect(emu.inspect().nscale.keys.map((k) => k.id)).not.toContain(created.id);
   });
 
+  it("answers a refresh of a key the API itself no longer has with an empty ID (the engine drops it), and keeps it on a foreign 404", async () => {
+    await plugin.configure({ nscaleApiToken: secretWire(emu.nscaleToken) });
+    const checked = await plugin.check(KEY, {}, nscaleKey());
+    const created = await plugin.create(KEY, checked.inputs);
+    emu.injectFault({ cloud: "nscale", method: "GET", times: Infinity, action: { kind: "foreign", status: 404, body: { type: "text" } } });
+    await expect(plugin.read(created.id, KEY, created.props)).rejects.toThrow();
+    emu.clearFaults();
+    emu.deleteOutOfBand("nscale", created.id);
+    const gone = await plugin.read(created.id, KEY, created.props);
+    expect(gone.id).toBe("");
+  });
+
   it("reads config from the older `variables` map too", async () => {
     await plugin.configure({}, { "object-storage-keys:config:hostupApiKey": emu.hostupApiKey });
     const urn = urnOf("ObjectStorageAccessKey", "hostup-key");
