@@ -73,8 +73,11 @@ function statusWords(status: string | undefined): string {
   return isKnownProvisioningStatus(status) ? status : `"${status}" (a status this library does not know, so it counts as not ready)`;
 }
 
-/** Polls a fresh key until provisioned; a 404 right after create is Nscale's lag: keep polling. */
-async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}) {
+/** How a wait for provisioning ended: provisioned, ended in another terminal status, or timed out. */
+type ProvisioningOutcome = { kind: "provisioned"; key: AccessKeyRead } | { kind: "ended"; key: AccessKeyRead } | { kind: "timedOut"; last: AccessKeyRead | undefined };
+
+/** Polls a key until its provisioning ends; a 404 right after create is Nscale's lag: keep polling. */
+async function pollProvisioning(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}): Promise<ProvisioningOutcome> {
   const { timing } = ctx;
   let last: AccessKeyRead | undefined;
   const result = await pollUntil<AccessKeyRead>(
@@ -90,17 +93,55 @@ async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpoin
     // slow ones cost few requests.
     { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: timing.provisioningTimeoutMs, elapsedFraction: 0.2 },
   );
-  if (result.timedOut) {
+  if (result.timedOut) return { kind: "timedOut", last };
+  return { kind: result.value.metadata.provisioningStatus === "provisioned" ? "provisioned" : "ended", key: result.value };
+}
+
+/** Polls a key this library created (and recorded in state) until provisioned. */
+async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}) {
+  const { timing } = ctx;
+  const outcome = await pollProvisioning(api, ctx, endpointId, keyId, observe);
+  if (outcome.kind === "timedOut") {
     throw new LifecycleError(
-      `Nscale access key ${keyId} was created but is still ${statusWords(last?.metadata.provisioningStatus)} after ${timing.provisioningTimeoutMs / 1000} s. ` +
+      `Nscale access key ${keyId} was created but is still ${statusWords(outcome.last?.metadata.provisioningStatus)} after ${timing.provisioningTimeoutMs / 1000} s. ` +
         `It is recorded in state with its secret; run \`pulumi up\` again to resume waiting, or raise ${configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config)}.`,
     );
   }
-  const key = result.value;
-  if (key.metadata.provisioningStatus !== "provisioned") {
+  const key = outcome.key;
+  if (outcome.kind === "ended") {
     throw new LifecycleError(
       `Nscale access key ${keyId} was created but its provisioning ended in "${key.metadata.provisioningStatus}" (health "${key.metadata.healthStatus}"). ` +
         "It is recorded in state so nothing is orphaned: run `pulumi destroy` (or `pulumi up --replace <urn>`) to delete it and try again; if it keeps failing, check the endpoint's identity policy and contact Nscale support.",
+    );
+  }
+  return key;
+}
+
+/**
+ * Polls a key the user asked to adopt until provisioned. Adoption records nothing until it
+ * succeeds, and the key is the user's (this library did not create it), so every failure says
+ * that nothing was recorded in state, that the key was left as it is, and what the user can do.
+ */
+async function waitAdoptable(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string): Promise<AccessKeyRead> {
+  const { timing } = ctx;
+  const outcome = await pollProvisioning(api, ctx, endpointId, keyId);
+  const nothing = "Nothing was recorded in state, and the key was left as it is on Nscale.";
+  if (outcome.kind === "timedOut") {
+    const status = outcome.last?.metadata.provisioningStatus;
+    throw new LifecycleError(
+      `adopt.keyId: Nscale access key ${keyId} on endpoint ${endpointId} cannot be adopted yet: it is still ${statusWords(status)} after ${timing.provisioningTimeoutMs / 1000} s. ${nothing} ` +
+        `Run \`pulumi up\` again to adopt it once it is provisioned, or raise ${configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config)}.`,
+    );
+  }
+  const key = outcome.key;
+  if (outcome.kind === "ended") {
+    const status = key.metadata.provisioningStatus;
+    const advice =
+      status === "deprovisioning"
+        ? "It is being deleted: adopt another key, or remove `adopt` to have this resource create a new one."
+        : `A key whose provisioning failed cannot be used: remove \`adopt\` to have this resource create a new key (or adopt another one), and delete this key yourself if you no longer need it (Nscale console, or DELETE /api/v1/objectstorageendpoints/${endpointId}/accesskeys/${keyId}); if keys keep failing, check the endpoint's identity policy and contact Nscale support.`;
+    throw new LifecycleError(
+      `adopt.keyId: Nscale access key ${keyId} on endpoint ${endpointId} cannot be adopted: its provisioning status is "${status}" (health "${key.metadata.healthStatus}"). ${nothing} ${advice}`,
     );
   }
   return key;
@@ -289,7 +330,7 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
     );
   }
   // A key adopted right after it was made may still be provisioning: S3 rejects it until then.
-  if (key.metadata.provisioningStatus !== "provisioned") key = await waitProvisioned(api, ctx, inputs.endpointId, key.metadata.id);
+  if (key.metadata.provisioningStatus !== "provisioned") key = await waitAdoptable(api, ctx, inputs.endpointId, key.metadata.id);
   const state: NscaleState = compact({
     ...baseState(inputs, ctx),
     ...serverFields(key),
