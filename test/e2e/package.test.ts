@@ -9,8 +9,11 @@
  *    runs there: the three export entries load and have their API, the emulator starts, and the
  *    bin answers --help and --version.
  *
- * It packs what dist/ holds, so it runs after `npm run build` like the rest of the e2e suite; no
- * engine is needed.
+ * 3. A fresh clone packs itself: `git clone` of HEAD, `npm ci` and `npm pack` with no earlier build
+ *    (package.json's prepack builds), and that tarball has dist/, installs and runs.
+ *
+ * 1 and 2 pack what dist/ holds, so they run after `npm run build` like the rest of the e2e suite;
+ * no engine is needed.
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -220,5 +223,63 @@ describe("the npm package", () => {
     const version = await exec(bin, ["--version"], { cwd: app });
     expect(version.code, transcript(version)).toBe(0);
     expect(version.stdout).toContain(pkg.version);
+  });
+});
+
+describe("a fresh clone", () => {
+  let tmp: string;
+  afterAll(async () => {
+    if (tmp && process.env["PULUMI_OSK_KEEP_E2E"] !== "1") await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  it("packs itself with no earlier build: the tarball has dist/, installs into a fresh program, and a program using it runs", async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), "osk-clean-clone-"));
+    const clone = path.join(tmp, "clone");
+    const cloned = await exec("git", ["clone", "--quiet", "--no-hardlinks", REPO_ROOT, clone], { cwd: tmp });
+    expect(cloned.code, transcript(cloned)).toBe(0);
+    // Nothing built: a clone has no dist/ (it is not committed).
+    await expect(fs.stat(path.join(clone, "dist"))).rejects.toThrow(/ENOENT/);
+    const ci = await exec("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: clone, timeoutMs: 600_000 });
+    expect(ci.code, `npm ci\n${transcript(ci)}`).toBe(0);
+    await expect(fs.stat(path.join(clone, "dist")), "npm ci built nothing yet").rejects.toThrow(/ENOENT/);
+
+    const out = path.join(tmp, "out");
+    await fs.mkdir(out);
+    const pack = await exec("npm", ["pack", "--json", "--pack-destination", out], { cwd: clone, timeoutMs: 600_000 });
+    expect(pack.code, `npm pack\n${transcript(pack)}`).toBe(0);
+    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const files = info!.files.map((f) => f.path);
+    for (const entry of ["dist/index.js", "dist/index.d.ts", "dist/provider/index.js", "dist/emulator/index.js", "dist/cli.js", "dist/plugin/main.js"]) {
+      expect(files, `the tarball has ${entry}`).toContain(entry);
+    }
+    const tarball = path.join(out, info!.filename);
+
+    const app = path.join(tmp, "app");
+    await fs.mkdir(app);
+    await fs.writeFile(
+      path.join(app, "package.json"),
+      JSON.stringify({ name: "osk-clean-clone-consumer", private: true, dependencies: { "pulumi-object-storage-keys": `file:${tarball}`, "@pulumi/pulumi": await suiteSdkVersion() } }, null, 2),
+    );
+    await npmInstall(app);
+    const installed = await fs.realpath(path.join(app, "node_modules", "pulumi-object-storage-keys"));
+    expect(path.relative(clone, installed).startsWith(".."), "a real copy, not a link into the clone").toBe(true);
+    // A program that uses it: the provider's check on a key's inputs, and the emulator's API.
+    const script = `
+      const lib = require("pulumi-object-storage-keys");
+      const provider = require("pulumi-object-storage-keys/provider");
+      const { startEmulator } = require("pulumi-object-storage-keys/emulator");
+      startEmulator({ port: 0 }).then(async (emu) => {
+        const res = await fetch(emu.nscaleApiUrl + "/api/v1/objectstorageendpoints/" + emu.endpointId + "/accesskeys", {
+          headers: { authorization: "Bearer " + emu.nscaleToken },
+        });
+        await emu.close();
+        console.log(JSON.stringify({ resource: typeof lib.ObjectStorageAccessKey, check: typeof provider.check, status: res.status, from: require.resolve("pulumi-object-storage-keys") }));
+      });
+    `;
+    const ran = await exec(process.execPath, ["-e", script], { cwd: app });
+    expect(ran.code, transcript(ran)).toBe(0);
+    const shape = JSON.parse(ran.stdout.trim().split("\n").pop()!) as Record<string, unknown>;
+    expect(shape).toMatchObject({ resource: "function", check: "function", status: 200 });
+    expect(shape["from"]).toBe(path.join(installed, "dist", "index.js"));
   });
 });
