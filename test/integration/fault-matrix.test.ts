@@ -5,10 +5,17 @@
  *   faults      429 (Retry-After), 500, 502, 503, connection reset, timeout, response dropped after
  *               commit, and foreign shapes this project did not design: a proxy's plain-text 404,
  *               an nginx HTML 502, a page reflecting the request headers, a 429 sent after the
- *               backend committed (each once = transient, and on every attempt = persistent),
+ *               backend committed, and (issue 16) JSON errors from gateways, frameworks and CDNs:
+ *               an RFC 9457 problem 429/404/409, Spring's error JSON 404, ASP.NET's ProblemDetails
+ *               409, a CDN's JSON 429, and HostUp's 200 saying `data.deleted: false` (its delete)
+ *               (each once = transient, and on every attempt = persistent),
  *               timeout with a late commit, slow provisioning, provisioning error
  *   operations  create, provisioning poll, read, delete, deletion poll (HostUp: create, read = S3
  *               probe, delete; its API is synchronous, so it has no polls and no provisioning)
+ *
+ * The summary printed after the run ends with the table per fault shape (cases, orphans reported,
+ * silent orphans, lost secrets, false "deleted", ghosts); FAULT_MATRIX_TABLE=<file> also writes it
+ * there when every case passed (README's figure).
  *
  * Each case asserts the invariants that matter to a user, whatever the outcome:
  *   - success, or an Error whose message names the cloud and the operation, with no stack noise
@@ -38,6 +45,7 @@
  * exhausting the retries takes well under a second; transient faults use the real policy (so
  * 429's Retry-After: 1 is honoured for real).
  */
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator, FaultAction, FaultRule } from "../../src/emulator";
@@ -45,6 +53,7 @@ import { ConfigurationError, LifecycleError, ProviderApiError } from "../../src/
 import { PartialCreateError } from "../../src/provider/abi";
 import { defaultRetryPolicy, type RetryPolicy } from "../../src/http/retry";
 import * as provider from "../../src/provider";
+import { FOREIGN_LOOKALIKES } from "../fixtures/foreign-error-bodies";
 import { startLateCommitProxy, type LateCommitProxy } from "./fault-matrix-support";
 import { useProviderEmulator } from "./support";
 
@@ -64,7 +73,22 @@ const FAST_POLICY: RetryPolicy = { maxRetries: 3, minDelayMs: 2, maxDelayMs: 20,
 
 type Cloud = "nscale" | "hostup";
 type Op = "create" | "provisioning poll" | "read" | "delete" | "deletion poll";
-type HttpFault = "429" | "500" | "502" | "503" | "reset" | "timeout" | "dropAfterCommit" | "proxy404" | "html502" | "echoHeaders" | "429afterCommit";
+type HttpFault =
+  | "429"
+  | "500"
+  | "502"
+  | "503"
+  | "reset"
+  | "timeout"
+  | "dropAfterCommit"
+  | "proxy404"
+  | "html502"
+  | "echoHeaders"
+  | "429afterCommit"
+  | ForeignJsonFault
+  | "deletedFalse";
+/** Issue 16, behaviour 2: JSON errors from gateways, frameworks and CDNs (test/fixtures/foreign-error-bodies.ts). */
+type ForeignJsonFault = "problem429" | "problem404" | "problem409" | "spring404" | "aspnet409" | "cdn429";
 type Fault = HttpFault | "late commit" | "slow provisioning" | "provisioning error";
 
 interface Case {
@@ -78,7 +102,17 @@ interface Case {
   note?: string;
 }
 
-const HTTP_FAULTS: HttpFault[] = ["429", "500", "502", "503", "reset", "timeout", "dropAfterCommit", "proxy404", "html502", "echoHeaders", "429afterCommit"];
+const FOREIGN_JSON: Record<ForeignJsonFault, { status: number; body: Record<string, unknown>; contentType: string }> = {
+  problem429: { status: 429, body: FOREIGN_LOOKALIKES["an RFC 9457 problem (about:blank)"]!, contentType: "application/problem+json" },
+  problem404: { status: 404, body: { type: "about:blank", title: "Not Found", status: 404, detail: "No route matches the request." }, contentType: "application/problem+json" },
+  problem409: { status: 409, body: { type: "https://gateway.example.com/problems/conflict", title: "Conflict", status: 409, detail: "The resource already exists.", code: "conflict" }, contentType: "application/problem+json" },
+  spring404: { status: 404, body: { ...FOREIGN_LOOKALIKES["Spring Boot error JSON"]!, status: 404, error: "Not Found", message: "No message available" }, contentType: "application/json" },
+  aspnet409: { status: 409, body: { ...FOREIGN_LOOKALIKES["ASP.NET Core ProblemDetails"]!, type: "https://tools.ietf.org/html/rfc9110#section-15.5.10", title: "Conflict", status: 409 }, contentType: "application/problem+json" },
+  cdn429: { status: 429, body: FOREIGN_LOOKALIKES["a CDN's rate-limit JSON"]!, contentType: "application/json" },
+};
+const FOREIGN_JSON_FAULTS = Object.keys(FOREIGN_JSON) as ForeignJsonFault[];
+const isForeignJson = (f: Fault): f is ForeignJsonFault => (FOREIGN_JSON_FAULTS as string[]).includes(f);
+const HTTP_FAULTS: HttpFault[] = ["429", "500", "502", "503", "reset", "timeout", "dropAfterCommit", "proxy404", "html502", "echoHeaders", "429afterCommit", ...FOREIGN_JSON_FAULTS, "deletedFalse"];
 const FAULT_LABEL: Record<Fault, string> = {
   "429": "429 Retry-After",
   "500": "500",
@@ -91,6 +125,13 @@ const FAULT_LABEL: Record<Fault, string> = {
   html502: "nginx HTML 502",
   echoHeaders: "400 page reflecting request headers",
   "429afterCommit": "plain-text 429 after commit",
+  problem429: "RFC 9457 problem 429",
+  problem404: "RFC 9457 problem 404",
+  problem409: "RFC 9457 problem 409",
+  spring404: "Spring error JSON 404",
+  aspnet409: "ASP.NET ProblemDetails 409",
+  cdn429: "CDN JSON 429",
+  deletedFalse: "200 with data.deleted false",
   "late commit": "timeout, server commits late",
   "slow provisioning": "slow provisioning",
   "provisioning error": "provisioning error",
@@ -110,8 +151,16 @@ function methodOf(cloud: Cloud, op: Op): "GET" | "POST" | "DELETE" {
 function expectedOutcome(cloud: Cloud, op: Op, fault: HttpFault, persistent: boolean): Case["expectOutcome"] {
   // The S3 probe (HostUp read) is a GET through the same retrying pool as the API clients.
   const method = methodOf(cloud, op);
-  // Nothing retries a 404 or a 400; an HTML 502 is a 502 for the retry rules.
+  // Nothing retries a 404, a 409 or a 400; an HTML 502 is a 502 for the retry rules.
   if (fault === "proxy404" || fault === "echoHeaders") return "error";
+  // HostUp's body says it did not delete: the delete fails and the key stays in state.
+  if (fault === "deletedFalse") return "error";
+  if (isForeignJson(fault)) {
+    if (FOREIGN_JSON[fault].status !== 429) return cloud === "hostup" && op === "read" ? undefined : "error";
+    // A foreign 429 never re-sends a HostUp create; Nscale searches for its marker over the grace first.
+    if (method === "POST" && cloud === "hostup") return "error";
+    return expectedOutcome(cloud, op, "429", persistent);
+  }
   if (fault === "html502") return expectedOutcome(cloud, op, "502", persistent);
   if (fault === "429afterCommit") {
     // Nscale finds the committed key by its marker, deletes it and tries again; HostUp cannot
@@ -135,6 +184,8 @@ function buildCases(): Case[] {
     for (const op of OPS[cloud]) {
       for (const persistent of [false, true]) {
         for (const fault of HTTP_FAULTS) {
+          // HostUp's `deleted: false` is an answer to its DELETE only.
+          if (fault === "deletedFalse" && !(cloud === "hostup" && op === "delete")) continue;
           const label = `${persistent ? "persistent " : ""}${FAULT_LABEL[fault]}`;
           cases.push({
             name: `${cloud} ${op} ${label}`,
@@ -194,6 +245,8 @@ const CASES = buildCases();
 
 interface Row {
   name: string;
+  /** The fault's label without "persistent" (FAULT_LABEL), for the per-fault table. */
+  fault: string;
   outcome: "ok" | "error" | "not run";
   errorType?: string;
   orphansReported: number;
@@ -228,6 +281,7 @@ useProviderEmulator((e) => (emu = e), {
   },
   beforeEach: () => {
     process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = PROVISIONING_TIMEOUT_SECONDS;
+    delete process.env.OSK_HTTP_RETRY_BUDGET_MS;
     Object.assign(defaultRetryPolicy, REAL_POLICY);
   },
 });
@@ -281,6 +335,17 @@ function faultAction(c: Case): FaultAction {
       return { kind: "foreign", status: 400, body: { type: "echoHeaders", format: "text" } };
     case "429afterCommit":
       return { kind: "afterCommit", status: 429, body: { type: "text" } };
+    case "deletedFalse":
+      return { kind: "status", status: 200, body: { success: true, timestamp: new Date().toISOString(), requestId: "req-deleted-false", data: { deleted: false } } };
+    case "problem429":
+    case "problem404":
+    case "problem409":
+    case "spring404":
+    case "aspnet409":
+    case "cdn429": {
+      const f = FOREIGN_JSON[c.fault];
+      return { kind: "status", status: f.status, body: f.body, headers: { "content-type": f.contentType }, ...(f.status === 429 ? { retryAfter: "1" } : {}) };
+    }
     default:
       throw new Error(`not an HTTP fault: ${c.fault}`);
   }
@@ -409,6 +474,8 @@ async function prepareExisting(c: Case, inputs: Record<string, unknown>): Promis
 function arm(c: Case): void {
   if (HTTP_FAULTS.includes(c.fault as HttpFault)) {
     Object.assign(defaultRetryPolicy, c.persistent ? FAST_POLICY : REAL_POLICY);
+    // The lifecycles' own create re-sends read the budget from settings: shortened with the policy.
+    if (c.persistent) process.env.OSK_HTTP_RETRY_BUDGET_MS = String(FAST_POLICY.totalBudgetMs);
     emu.injectFault({ ...faultTarget(c.cloud, c.op), times: c.persistent ? Infinity : 1, action: faultAction(c) });
     return;
   }
@@ -503,6 +570,7 @@ async function recover(c: Case, inputs: Record<string, unknown>, state: StateKey
   process.env.NSCALE_API_URL = emu.nscaleApiUrl;
   process.env.HOSTUP_API_URL = emu.hostupApiUrl;
   Object.assign(defaultRetryPolicy, REAL_POLICY);
+  delete process.env.OSK_HTTP_RETRY_BUDGET_MS;
   process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = PROVISIONING_TIMEOUT_SECONDS;
   emu.configure({ nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0, pollsUntilDeleted: 1 } });
   for (const k of emu.inspect().nscale.keys) {
@@ -533,7 +601,7 @@ describe("fault matrix (provider methods against the emulator)", () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const row: Row = { name: c.name, outcome: "not run", orphansReported: 0, orphansSilent: 0, lostSecrets: 0, ghosts: 0, falseDeleted: 0, leftAfterRecovery: 0, unclear: false, passed: false, note: c.note };
+    const row: Row = { name: c.name, fault: FAULT_LABEL[c.fault], outcome: "not run", orphansReported: 0, orphansSilent: 0, lostSecrets: 0, ghosts: 0, falseDeleted: 0, leftAfterRecovery: 0, unclear: false, passed: false, note: c.note };
     rows.push(row);
 
     const inputs = await checkedInputs(c.cloud);
@@ -615,6 +683,24 @@ describe("fault matrix (provider methods against the emulator)", () => {
 // ---------------------------------------------------------------------------------------------
 // Summary
 
+/**
+ * The matrix's table for the README and the issue's closing note: the invariants per fault shape
+ * (both clouds, every operation, transient and persistent), and the total.
+ */
+function matrixTable(all: Row[]): string[] {
+  const cols = (rs: Row[]) => {
+    const sum = (f: (r: Row) => number) => rs.reduce((n, r) => n + f(r), 0);
+    return `${rs.length} | ${sum((r) => r.orphansReported)} | ${sum((r) => r.orphansSilent)} | ${sum((r) => r.lostSecrets)} | ${sum((r) => r.falseDeleted)} | ${sum((r) => r.ghosts)} |`;
+  };
+  const faults = [...new Set(all.map((r) => r.fault))];
+  return [
+    '| fault (both clouds, every operation, once and persistent) | cases | orphans reported | silent orphans | lost secrets | false "deleted" | ghosts |',
+    "|---|---|---|---|---|---|---|",
+    ...faults.map((f) => `| ${f} | ${cols(all.filter((r) => r.fault === f))}`),
+    `| **all** | ${cols(all)}`,
+  ];
+}
+
 function printSummary(): void {
   const sum = (f: (r: Row) => number) => rows.reduce((n, r) => n + f(r), 0);
   const lines: string[] = [];
@@ -634,6 +720,9 @@ function printSummary(): void {
     `| ${rows.length} | ${sum((r) => (r.passed ? 1 : 0))} | ${sum((r) => (r.outcome === "ok" ? 1 : 0))} | ${sum((r) => (r.outcome === "error" && !r.unclear ? 1 : 0))} | ${sum((r) => (r.unclear ? 1 : 0))} | ${sum((r) => r.orphansReported)} | ${sum((r) => r.orphansSilent)} | ${sum((r) => r.lostSecrets)} | ${sum((r) => r.falseDeleted)} | ${sum((r) => r.ghosts)} |`,
   );
   lines.push("(ghost = state keeps a key the cloud already deleted, e.g. a DELETE whose every response was lost; the next destroy gets 404 = gone: harmless)");
+  lines.push("", ...matrixTable(rows));
+  const failedCount = rows.filter((r) => !r.passed).length;
+  if (process.env.FAULT_MATRIX_TABLE && failedCount === 0) writeFileSync(process.env.FAULT_MATRIX_TABLE, `${matrixTable(rows).join("\n")}\n`);
   const failed = rows.filter((r) => !r.passed);
   if (failed.length > 0) {
     lines.push("", "Failed cases:");
