@@ -7,7 +7,10 @@ export {
   type HostUpAccessKeyArgs,
   type AdoptArgs,
 } from "./resource";
-export { ProviderApiError, ConfigurationError, LifecycleError } from "./errors";
+export { ProviderApiError, ConfigurationError, LifecycleError, reasonOf } from "./errors";
+export type { ErrorReason, ApiReason, ConfigurationReason, LifecycleReason, CloudReason, KeyCreatedButFailedReason } from "./errors";
+export type { NscaleReason } from "./clouds/nscale/reasons";
+export type { HostUpReason } from "./clouds/hostup/reasons";
 export { PartialCreateError } from "./provider/abi";
 export { S3Client, probeKey, type S3Credentials } from "./s3/client";
 import { hostupSettings } from "./clouds/hostup/model";

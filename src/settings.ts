@@ -6,7 +6,7 @@
  *
  * Clouds declare their setting names (see `CloudSettings`); clients receive resolved values.
  */
-import { ConfigurationError } from "./errors";
+import { ConfigurationError, credentialHowTo as howTo, type CredentialWays, type Origin } from "./errors";
 import { defaultRetryPolicy } from "./http/retry";
 import { defaultTimeouts, type HttpTimeouts } from "./http/timeouts";
 
@@ -43,21 +43,7 @@ export function configKey(key: string): string {
   return configNaming(key);
 }
 
-/** Where a value came from, in the words a user would look for it. */
-export type Origin = { kind: "argument" | "config" | "env" | "default"; name: string };
-
-export function describeOrigin(o: Origin): string {
-  switch (o.kind) {
-    case "argument":
-      return `the resource argument \`${o.name}\``;
-    case "config":
-      return `stack config \`${o.name}\``;
-    case "env":
-      return `the environment variable ${o.name}`;
-    default:
-      return `the default for ${o.name}`;
-  }
-}
+export { describeOrigin, type Origin } from "./errors";
 
 /** A setting read from stack config and/or environment variables. */
 export interface Knob<T> {
@@ -69,8 +55,8 @@ export interface Knob<T> {
   description?: string;
 }
 
-function invalid(origin: Origin, reason: string): ConfigurationError {
-  return new ConfigurationError(`${describeOrigin(origin)} ${reason}`);
+function invalid(origin: Origin, problem: string): ConfigurationError {
+  return new ConfigurationError({ code: "invalid_setting", origin, problem });
 }
 
 /** The first non-blank value among the given sources, with where it came from. */
@@ -175,15 +161,17 @@ export interface CloudSettings {
   region?: { config: string; env: string };
 }
 
-export function credentialHowTo(s: CloudSettings): string {
-  return (
-    `Provide ${s.credentialWhat} in one of these ways (first match wins): the resource argument \`${s.credential.input}\` (as a Pulumi secret); ` +
-    `stack config \`pulumi config set --secret ${configKey(s.credential.config)} <value>\`; or the environment variable ${s.credential.env.join(" or ")}.`
-  );
+/** How a cloud's credential can be given, with the config key the running front end reads. */
+export function credentialWays(s: CloudSettings): CredentialWays {
+  return { what: s.credentialWhat, input: s.credential.input, config: configKey(s.credential.config), env: s.credential.env };
 }
 
-export function missingCredentialMessage(s: CloudSettings): string {
-  return `No ${s.credentialWhat.replace(/^an? /, "")} found. ${credentialHowTo(s)}`;
+export function credentialHowTo(s: CloudSettings): string {
+  return howTo(credentialWays(s));
+}
+
+export function missingCredential(s: CloudSettings): ConfigurationError {
+  return new ConfigurationError({ code: "missing_credential", cloud: s.displayName, ways: credentialWays(s) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,7 +287,7 @@ export function resolveCredential(s: CloudSettings, overrides: Overrides, source
 export function resolve(s: CloudSettings, overrides: Overrides, sources: Sources): Resolved {
   const apiUrl = resolveApiUrl(s, overrides, sources);
   const credential = resolveCredential(s, overrides, sources);
-  if (credential === undefined) throw new ConfigurationError(missingCredentialMessage(s));
+  if (credential === undefined) throw missingCredential(s);
   const region = s.region ? resolveKnob<string | undefined>(sources, { config: s.region.config, env: [s.region.env], parse: optionalText }, undefined) : undefined;
   return { connection: { apiUrl, credential, http: resolveHttp(sources) }, timing: resolveTiming(sources), region, sources };
 }

@@ -10,7 +10,7 @@ export async function verifyKeySecret(
   what: string,
   consequence: string,
 ): Promise<void> {
-  if (!key.s3Endpoint) throw new LifecycleError(`${what} cannot be verified: the provider reported no S3 endpoint for this key. ${consequence}`);
+  if (!key.s3Endpoint) throw new LifecycleError({ code: "secret_unverifiable", what, consequence });
   // Loaded on use: most operations never sign an S3 request.
   const { probeKey } = await import("../s3/probe.js");
   try {
@@ -21,11 +21,9 @@ export async function verifyKeySecret(
       http: key.http,
     });
     if (outcome === "exists") return;
-    throw new LifecycleError(`${what} cannot be used: S3 does not know access key ${key.accessKeyId} (InvalidAccessKeyId). ${consequence}`);
+    throw new LifecycleError({ code: "secret_key_unknown", what, accessKeyId: key.accessKeyId, consequence });
   } catch (err) {
     if (!(err instanceof ProviderApiError)) throw err;
-    throw new LifecycleError(
-      `${what} does not work for access key ${key.accessKeyId}: S3 answered ${err.status === undefined ? `no response (${err.transportCode ?? "transport error"})` : `HTTP ${err.status}${err.code ? ` ${err.code}` : ""}`}. Pass the secret that belongs to this key, or omit it (the secretAccessKey output is then empty). ${consequence}`,
-    );
+    throw new LifecycleError({ code: "secret_rejected", what, accessKeyId: key.accessKeyId, answer: err.reason, consequence });
   }
 }

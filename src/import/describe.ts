@@ -10,6 +10,7 @@ import { nscaleHints } from "../clouds/nscale/answers";
 import { NscaleClient, s3EndpointFromDnsName } from "../clouds/nscale/client";
 import { verifyKeySecret } from "../clouds/verify-secret";
 import { LifecycleError } from "../errors";
+import { nscaleError } from "../clouds/nscale/reasons";
 import { compact } from "../model/fields";
 import { checkKey } from "../provider/check";
 import { contextFor } from "../provider/context";
@@ -40,13 +41,11 @@ async function describeNscale(req: Extract<KeyRequest, { cloud: "nscale" }>, sou
   if (!key) {
     // Only the endpoint itself answering with these credentials makes "no such key" believable.
     await api.getEndpoint(req.endpointId);
-    throw new LifecycleError(`Nscale endpoint ${req.endpointId} has no access key ${req.keyId} (the key's metadata.id). ${nothingDone}`);
+    throw nscaleError({ code: "nscale.import_key_not_found", endpointId: req.endpointId, keyId: req.keyId, consequence: nothingDone });
   }
   const status = key.metadata.provisioningStatus;
   if (status !== "provisioned" || !key.spec.accessKeyId) {
-    throw new LifecycleError(
-      `Nscale access key ${req.keyId} is "${status}", not provisioned${key.spec.accessKeyId ? "" : " (it has no access key ID yet)"}: only a provisioned key can be imported. Run the command again once it is. ${nothingDone}`,
-    );
+    throw nscaleError({ code: "nscale.import_not_provisioned", keyId: req.keyId, status, hasAccessKeyId: Boolean(key.spec.accessKeyId), consequence: nothingDone });
   }
   const dns = (await api.getEndpoint(req.endpointId)).status.exposure?.public?.dnsName;
   const s3Endpoint = dns ? s3EndpointFromDnsName(dns) : "";
@@ -120,12 +119,10 @@ async function describeHostUp(req: Extract<KeyRequest, { cloud: "hostup" }>, sou
 function assertCheckAccepts(cloud: string, key: DescribedKey, sources: Sources, nothingDone: string): void {
   const outcome = checkKey(key.inputs, key.inputs, sources);
   if (outcome.failures.length > 0) {
-    throw new LifecycleError(
-      `This key cannot be imported as an ObjectStorageAccessKey: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}. Use \`adopt\` instead (see the README). ${nothingDone}`,
-    );
+    throw new LifecycleError({ code: "import_check_refused", failures: outcome.failures, consequence: nothingDone });
   }
   if (JSON.stringify(sortKeys(outcome.inputs)) !== JSON.stringify(sortKeys(key.inputs))) {
-    throw new LifecycleError(`The ${cloud} key's inputs are not what check makes of them; this is a bug in this library. ${nothingDone}`);
+    throw new LifecycleError({ code: "import_check_changed", cloud, consequence: nothingDone });
   }
 }
 

@@ -5,6 +5,7 @@
  * then described exactly as `import-file` describes it (./describe.ts), secret verified first.
  */
 import { LifecycleError } from "../errors";
+import { hostupError } from "../clouds/hostup/reasons";
 import { credentialValue, type Sources } from "../settings";
 import { parseNscaleImportId } from "./build";
 import { describeKey, type KeyRequest } from "./describe";
@@ -14,7 +15,7 @@ import { SECRET_ENV } from "./usage";
 export const IMPORT_ID_FORMS = ["nscale/<endpointId>/<keyId>", "hostup/<accessKeyId>"] as const;
 
 function usage(id: string): LifecycleError {
-  return new LifecycleError(`import ID ${JSON.stringify(id)} is not one of ${IMPORT_ID_FORMS.join(" or ")} (the cloud, then its own IDs of the key).`);
+  return new LifecycleError({ code: "import_id_invalid", id, forms: IMPORT_ID_FORMS });
 }
 
 /** What the import ID and the environment ask for; throws a message naming the forms. */
@@ -28,7 +29,7 @@ export function importRequest(id: string, resourceName: string, env: NodeJS.Proc
     try {
       secret = credentialValue(raw);
     } catch (err) {
-      throw new LifecycleError(`$${SECRET_ENV} ${err instanceof Error ? err.message : String(err)}`);
+      throw new LifecycleError({ code: "import_secret_invalid", variable: SECRET_ENV, problem: err instanceof Error ? err.message : String(err) });
     }
   }
   if (cloud === "nscale") {
@@ -39,9 +40,7 @@ export function importRequest(id: string, resourceName: string, env: NodeJS.Proc
   if (cloud === "hostup") {
     if (!rest || rest.includes("/")) throw usage(id);
     if (secret === undefined) {
-      throw new LifecycleError(
-        `HostUp cannot read or list keys, so the key's secret is the only proof that ${rest} exists: set $${SECRET_ENV} to its secret access key for this import (it is verified with a signed S3 request and stored as a Pulumi secret).`,
-      );
+      throw hostupError({ code: "hostup.import_secret_required", accessKey: rest, variable: SECRET_ENV });
     }
     // HostUp cannot report a label: the resource name stands in, as import-file records it.
     return { cloud, resourceName, accessKey: rest, label: resourceName, secret, secretFrom: SECRET_ENV };

@@ -26,7 +26,7 @@ export function parseUrn(urn: string): { type: string; name: string } {
 function served(urn: string): { resource: ServedResource; name: string } {
   const { type, name } = parseUrn(urn);
   const resource = resourceFor(type);
-  if (!resource) throw new LifecycleError(`this provider serves ${RESOURCES.map((r) => r.token).join(" and ")}, not ${JSON.stringify(type)}.`);
+  if (!resource) throw new LifecycleError({ code: "unknown_resource_type", type, served: RESOURCES.map((r) => r.token) });
   return { resource, name };
 }
 
@@ -70,7 +70,7 @@ export function nativeProvider(log: (line: string) => void = (line) => console.e
       const current = unwrap(props);
       if (Object.keys(current.plain).length === 0) {
         // `pulumi import`: no state yet, only the ID. Import is an access-key operation.
-        if (resource !== RESOURCES[0]) throw new LifecycleError(`${resource.token} cannot be imported; import its access key and declare the bucket.`);
+        if (resource !== RESOURCES[0]) throw new LifecycleError({ code: "not_importable", token: resource.token });
         const { key, notes } = await describeImport(id, name, sources());
         for (const note of notes) log(`warning: ${note}`);
         const inputs = Object.fromEntries(Object.entries(key.inputs).filter(([k]) => !internal.includes(k)));

@@ -44,7 +44,7 @@ export function diffBucket(olds: Record<string, unknown>, news: Record<string, u
 
 function moduleOf(b: BucketState): CloudModule {
   const mod = cloudFor(b.cloud);
-  if (!mod) throw new LifecycleError(`bucket ${b.bucketName}: unknown cloud ${JSON.stringify(b.cloud)} in state.`);
+  if (!mod) throw new LifecycleError({ code: "unknown_cloud", cloud: b.cloud, bucketName: b.bucketName });
   return mod;
 }
 
@@ -81,7 +81,7 @@ export async function updateBucket(olds: Record<string, unknown>, news: Record<s
     const { S3Client } = await import("../s3/client.js");
     const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? DEFAULT_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
     if (!(await s3.headBucket(next.bucketName))) {
-      throw new LifecycleError(`Bucket ${next.bucketName} is not visible with access key ${next.accessKeyId}; the old key was kept.`);
+      throw new LifecycleError({ code: "bucket_not_visible", bucketName: next.bucketName, accessKeyId: next.accessKeyId });
     }
   }
   return compact(next);

@@ -8,7 +8,7 @@ import { INTERNAL_INPUTS, secretFieldsOf } from "../model/fields";
 import type { CloudModule, ObjectSchema } from "../clouds/contract";
 import { CLOUD_IDS, cloudFor } from "../clouds/registry";
 import { ConfigurationError } from "../errors";
-import { resolveApiUrl, resolveCredential, resolveHttp, resolveTiming, missingCredentialMessage, type Sources } from "../settings";
+import { resolveApiUrl, resolveCredential, resolveHttp, resolveTiming, missingCredential, type Sources } from "../settings";
 import { containsUnknown, userInputs } from "./abi";
 import { generateName, reusableGeneratedName } from "./names";
 
@@ -138,7 +138,7 @@ export function settingsFailures(mod: CloudModule, overrides: { credential?: unk
   if (!containsUnknown(overrides.apiUrl)) attempt("apiUrl", () => resolveApiUrl(mod.settings, { apiUrl: str(overrides.apiUrl) }, sources));
   if (needsCredential && !containsUnknown(overrides.credential)) {
     attempt(safeProperty([mod.settings.credential.input], secrets), () => {
-      if (resolveCredential(mod.settings, { credential: str(overrides.credential) }, sources) === undefined) throw new ConfigurationError(missingCredentialMessage(mod.settings));
+      if (resolveCredential(mod.settings, { credential: str(overrides.credential) }, sources) === undefined) throw missingCredential(mod.settings);
     });
   }
   attempt("cloud", () => {

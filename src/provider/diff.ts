@@ -46,10 +46,7 @@ function refuseReusedUniqueFields(mod: CloudModule, olds: Record<string, unknown
     if (reusableGeneratedName(olds, k, resourceName) !== undefined) continue;
     // An imported key's name is carried over by check; a replacement re-runs check without it.
     if (olds.imported === true && news.imported === true) continue;
-    throw new ConfigurationError(
-      `${k}: changing ${replaces.join(", ")} replaces this key, and the new key is created before the old one is deleted, but ${mod.settings.displayName} refuses two keys with the same ${k} ${JSON.stringify(news[k])} (409). ` +
-        `Change \`${k}\` in the same update, or remove it so a unique one is generated; otherwise revert ${replaces.join(", ")}.`,
-    );
+    throw new ConfigurationError({ code: "replace_would_conflict", property: k, replaces, service: mod.settings.displayName, value: news[k] });
   }
 }
 
@@ -69,11 +66,7 @@ function diffAdopted(mod: CloudModule, olds: Record<string, unknown>, news: Reco
   const known = changed.filter((k) => news[k] !== UNKNOWN);
   if (known.length > 0) {
     const keyId = String(field(olds.adopt, "keyId"));
-    throw new ConfigurationError(
-      `${known.join(", ")}: access key ${keyId} was adopted, and changing ${known.length > 1 ? "these" : "this"} would replace it, ` +
-        "which for an adopted key means adopting it again and then deleting it. To rotate to a new key, remove `adopt` " +
-        `(the next \`up\` creates a new key, then deletes ${keyId}); otherwise revert ${known.join(", ")}.`,
-    );
+    throw new ConfigurationError({ code: "adopted_would_replace", properties: known, keyId });
   }
   const secretChanged = !same(field(olds.adopt, "secretAccessKey"), field(news.adopt, "secretAccessKey"));
   const inPlace = [...mod.inPlace.filter((k) => !same(olds[k], news[k])), ...(secretChanged ? ["adopt"] : []), ...unknown];

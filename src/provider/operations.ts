@@ -69,7 +69,7 @@ function checkWith(run: (olds: Props, news: Props, sources: Sources) => { inputs
 
 function moduleFor(record: Props) {
   const mod = cloudFor(record.cloud);
-  if (!mod) throw new LifecycleError(`unknown cloud ${JSON.stringify(record.cloud)} in this resource's state or inputs.`);
+  if (!mod) throw new LifecycleError({ code: "unknown_cloud", cloud: record.cloud });
   return mod;
 }
 
@@ -79,7 +79,7 @@ export const accessKeyOperations: ResourceOperations = {
   create: (inputs) =>
     guarded([inputs], async () => {
       const checked = userInputs(inputs);
-      if (containsUnknown(checked)) throw new ConfigurationError("Inputs are still unknown at create time; this is a bug in the engine integration.");
+      if (containsUnknown(checked)) throw new ConfigurationError({ code: "unknown_at_create" });
       const mod = moduleFor(checked);
       const { id, state } = await mod.create(checked, contextFor(mod, keyOverrides(mod, checked), sources()));
       return { id, outs: state };

@@ -58,5 +58,14 @@ export function redactError(err: unknown, secrets: readonly string[]): unknown {
   err.message = redactText(err.message, secrets);
   if (err.stack) err.stack = redactText(err.stack, secrets);
   if ("reasons" in err && Array.isArray(err.reasons)) err.reasons = err.reasons.map((r: unknown) => (typeof r === "string" ? redactText(r, secrets) : r));
+  // The reason is data a program may print too: every string in it is scrubbed the same way.
+  if ("reason" in err && err.reason && typeof err.reason === "object") Object.assign(err, { reason: redactValue(err.reason, secrets) });
   return err;
+}
+
+function redactValue(v: unknown, secrets: readonly string[]): unknown {
+  if (typeof v === "string") return redactText(v, secrets);
+  if (Array.isArray(v)) return v.map((x) => redactValue(x, secrets));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactValue(x, secrets)]));
+  return v;
 }

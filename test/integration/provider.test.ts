@@ -78,14 +78,14 @@ describe("Nscale lifecycle", () => {
     const inputs = await nscaleKey();
     const err = await provider.create(inputs).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
-    expect((err as Error).message).toMatch(new RegExp(`"${String(inputs["name"])}" was created but its one-time secret was lost.*deleted again`));
+    expect(err).toMatchObject({ reason: { code: "nscale.create_cleaned", name: inputs["name"] } });
     expect(ourNscaleKeys()).toHaveLength(0);
   });
 
   it("reports a create that never reached the server as leaving nothing behind", async () => {
     emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "reset" } });
     const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/No key named "admin-[a-z0-9]{7}" appeared on endpoint .* within 0.5 s, so most likely nothing was created/);
+    expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: expect.stringMatching(/^admin-[a-z0-9]{7}$/), endpointId: emu.endpointId, graceMs: 500, cause: { code: "no_response" } } });
     expect(ourNscaleKeys()).toHaveLength(0);
   });
 
@@ -96,7 +96,7 @@ describe("Nscale lifecycle", () => {
     const err = await provider.create(await nscaleKey({ name: "fixed-name" })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
     // Found by its create's marker only: the older key with the same name carries none of ours.
-    expect((err as Error).message).toMatch(/No key named "fixed-name" appeared on endpoint .* with this create's marker .* most likely nothing was created/);
+    expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: "fixed-name", endpointId: emu.endpointId } });
     expect(ourNscaleKeys().map((k) => k.id)).toEqual([old.id]);
     expect(emu.secretFor(old.outs.accessKeyId as string)).toBe(old.outs.secretAccessKey);
   });
@@ -105,7 +105,8 @@ describe("Nscale lifecycle", () => {
     emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "status", status: 201, body: { unexpected: true } } });
     const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
-    expect((err as Error).message).toMatch(/did not match the documented format.*No key named "admin-[a-z0-9]{7}" appeared/);
+    expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: expect.stringMatching(/^admin-[a-z0-9]{7}$/) } });
+    expect((err as Error).message).toMatch(/did not match the documented format/);
   });
 
   it("refresh and delete wait out the 404 lag of a key recorded before it became visible", async () => {
@@ -154,7 +155,7 @@ describe("Nscale lifecycle", () => {
 
   it("uses the per-resource token override, not the environment", async () => {
     const inputs = await nscaleKey({ apiToken: "wrong-override" });
-    await expect(provider.create(inputs)).rejects.toThrow(/HTTP 401.*nscale:apiToken/);
+    await expect(provider.create(inputs)).rejects.toMatchObject({ reason: { code: "http_status", status: 401, hint: expect.stringContaining("nscale:apiToken") } });
   });
 
   it("adopts an existing key instead of creating one", async () => {
@@ -165,12 +166,12 @@ describe("Nscale lifecycle", () => {
     expect(adopted.id).toBe(id);
     expect(adopted.outs).toMatchObject({ adopted: true, accessKeyId: outs.accessKeyId, secretAccessKey: outs.secretAccessKey });
     expect(ourNscaleKeys()).toHaveLength(1);
-    await expect(provider.create(await nscaleKey({ adopt: { keyId: id, secretAccessKey: "wrong" } }))).rejects.toThrow(
-      /adopt.secretAccessKey does not work.*SignatureDoesNotMatch/,
-    );
-    await expect(provider.create(await nscaleKey({ adopt: { keyId: "00000000-0000-0000-0000-000000000000" } }))).rejects.toThrow(
-      /adopt.keyId: no access key/,
-    );
+    await expect(provider.create(await nscaleKey({ adopt: { keyId: id, secretAccessKey: "wrong" } }))).rejects.toMatchObject({
+      reason: { code: "secret_rejected", what: "adopt.secretAccessKey", accessKeyId: outs.accessKeyId, answer: { code: "http_status", apiCode: "SignatureDoesNotMatch" } },
+    });
+    await expect(provider.create(await nscaleKey({ adopt: { keyId: "00000000-0000-0000-0000-000000000000" } }))).rejects.toMatchObject({
+      reason: { code: "nscale.adopt_key_not_found", keyId: "00000000-0000-0000-0000-000000000000", endpointId: emu.endpointId },
+    });
   });
 });
 
@@ -185,7 +186,7 @@ describe("adopted keys and bucket updates", () => {
     const updated = await provider.update(id, { ...adopted.outs, __provider: SHIM }, later);
     expect(updated.outs).toMatchObject({ keyId: id, adopted: true, secretAccessKey: outs.secretAccessKey });
     const wrong = await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: "wrong" } });
-    await expect(provider.update(id, { ...adopted.outs, __provider: SHIM }, wrong)).rejects.toThrow(/adopt.secretAccessKey does not work/);
+    await expect(provider.update(id, { ...adopted.outs, __provider: SHIM }, wrong)).rejects.toMatchObject({ reason: { code: "secret_rejected", what: "adopt.secretAccessKey" } });
     expect(ourNscaleKeys()).toHaveLength(1);
   });
 
@@ -263,7 +264,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     })();
     const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
     await lagEnds;
-    expect(err.message).toMatch(/deleted again .* found by this create's marker/);
+    expect(err).toMatchObject({ reason: { code: "nscale.create_cleaned", cause: { code: "http_status", status: 429 } } });
     expect(posts("/accesskeys")).toBe(2); // the retry met the name conflict and sent nothing more
     await new Promise((r) => setTimeout(r, 50));
     expect(ourNscaleKeys()).toEqual([]);
@@ -274,7 +275,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "status", status: 429, retryAfter: "0" } });
     emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: Infinity, action: { kind: "status", status: 500 } });
     const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
-    expect(err.message).toMatch(/listing keys to check failed too/);
+    expect(err).toMatchObject({ reason: { code: "nscale.create_unconfirmed", cause: { code: "http_status", status: 429 } } });
     expect(posts("/accesskeys")).toBe(1);
   });
 
@@ -289,7 +290,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     const before = emu.inspect().hostup.keys.length;
     emu.injectFault({ cloud: "hostup", method: "POST", times: 1, action: { kind: "afterCommit", status: 429, body: { type: "text" } } });
     const err = await provider.create(await hostupKey({ label: "gateway-429" })).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/key labelled "gateway-429".*delete it/);
+    expect(err).toMatchObject({ reason: { code: "hostup.create_outcome_unknown", label: "gateway-429", cause: { code: "http_status", status: 429 } } });
     expect(posts("/object-storage/keys")).toBe(1);
     expect(emu.inspect().hostup.keys).toHaveLength(before + 1); // the committed one, reported to the user
   });
@@ -306,7 +307,7 @@ describe("HostUp lifecycle", () => {
     emu.configure?.({ hostup: { provisioned: false } });
     const before = emu.inspect().hostup.keys.length;
     try {
-      await expect(provider.create(await hostupKey())).rejects.toThrow(/not provisioned.*Activate object storage/);
+      await expect(provider.create(await hostupKey())).rejects.toMatchObject({ reason: { code: "hostup.not_provisioned" } });
       expect(emu.inspect().hostup.keys).toHaveLength(before);
     } finally {
       emu.configure?.({ hostup: { provisioned: true } });
@@ -342,7 +343,7 @@ describe("HostUp lifecycle", () => {
   it("an ambiguous create names the label to clean up", async () => {
     emu.injectFault({ cloud: "hostup", method: "POST", action: { kind: "dropAfterCommit" } });
     const inputs = await hostupKey({ label: "ci-key" });
-    await expect(provider.create(inputs)).rejects.toThrow(/labelled "ci-key".*dashboard.*DELETE \/api\/object-storage\/keys/);
+    await expect(provider.create(inputs)).rejects.toMatchObject({ reason: { code: "hostup.create_outcome_unknown", label: "ci-key" } });
   });
 });
 

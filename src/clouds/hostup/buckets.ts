@@ -16,7 +16,7 @@ export const hostupBuckets: BucketOps = {
     const bucket = await api.getBucket(b.bucketName);
     if (!bucket) return;
     if (bucket.numObjects > 0 && !b.forceDestroy) {
-      throw new LifecycleError(`Bucket ${b.bucketName} still holds ${bucket.numObjects} object(s); empty it first or set forceDestroy: true.`);
+      throw new LifecycleError({ code: "bucket_not_empty", bucketName: b.bucketName, objects: bucket.numObjects });
     }
     await api.deleteBucket(b.bucketName);
   },

@@ -13,6 +13,7 @@ import type { KeyLifecycle, OperationContext } from "../contract";
 import { verifyKeySecret } from "../verify-secret";
 import { hostupAnswers, hostupHints } from "./answers";
 import { HostUpClient } from "./client";
+import { hostupError, type HostUpReason } from "./reasons";
 import type { HostUpInputs, HostUpState } from "./model";
 
 export const HOSTUP_DEFAULT_S3_ENDPOINT = "https://s3.hostup.se";
@@ -37,9 +38,7 @@ export function service(api: HostUpClient, ctx: OperationContext): Promise<Servi
   return services.get(serviceKey(ctx), async () => {
     const status = await api.getServiceStatus();
     if (!status.provisioned) {
-      throw new LifecycleError(
-        "HostUp object storage is not provisioned for this account (GET /api/object-storage reports provisioned: false). Activate object storage in the HostUp dashboard first.",
-      );
+      throw hostupError({ code: "hostup.not_provisioned" });
     }
     return { s3Endpoint: status.endpoint ?? HOSTUP_DEFAULT_S3_ENDPOINT, region: status.awsRegion ?? HOSTUP_DEFAULT_REGION };
   });
@@ -51,12 +50,8 @@ async function parentConfirms(api: HostUpClient, ctx: OperationContext): Promise
   await service(api, ctx);
 }
 
-function lostResponse(err: ProviderApiError, label: string): LifecycleError {
-  return new LifecycleError(
-    `${err.message} HostUp has no way to list keys, so this library cannot tell whether a key labelled "${label}" was created. ` +
-      `Check the Object Storage page of the HostUp dashboard (https://cloud.hostup.se/object-storage) for a key labelled "${label}" and delete it ` +
-      "(its secret was never received, so it cannot be used), or call DELETE /api/object-storage/keys/{base64(accessKey)}; then run `pulumi up` again.",
-  );
+function lostResponse(err: ProviderApiError, label: string): LifecycleError<HostUpReason> {
+  return hostupError({ code: "hostup.create_outcome_unknown", cause: err.reason, label });
 }
 
 async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id: string; state: HostUpState }> {
@@ -77,7 +72,7 @@ async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id
   if (inputs.adopt) {
     const given = inputs.adopt;
     if (given.secretAccessKey === undefined) {
-      throw new LifecycleError("adopt.secretAccessKey is required for HostUp: it is the only proof that the key exists. Nothing was recorded in state.");
+      throw hostupError({ code: "hostup.adopt_secret_required" });
     }
     const state: HostUpState = compact({
       ...base,
@@ -94,7 +89,7 @@ async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id
   }
 
   const label = inputs.label;
-  if (label === undefined) throw new LifecycleError("label: missing after check; this is a bug in this library.");
+  if (label === undefined) throw new LifecycleError({ code: "missing_after_check", property: "label" });
   const created = await createOnce(api, label, ctx).catch((err: unknown) => {
     // The cached status may be stale (service deactivated, key revoked): read it afresh next time.
     if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) services.forget(serviceKey(ctx));
@@ -152,10 +147,7 @@ async function read(_id: string, state: HostUpState, ctx: OperationContext): Pro
   // names that endpoint. After a move, the old endpoint knows no key at all.
   const current = (await service(hostupClient(ctx), ctx)).s3Endpoint;
   if (!sameEndpoint(current, state.s3Endpoint)) {
-    throw new LifecycleError(
-      `HostUp refresh of key ${state.accessKeyId}: S3 at ${state.s3Endpoint} (the endpoint recorded in state) answered InvalidAccessKeyId, but HostUp now reports its S3 endpoint as ${current}: the endpoint changed, so that answer does not show the key was deleted. ` +
-        "The key was kept in state unchanged. Check the key against the new endpoint (for example with the AWS CLI), and replace the resource (`pulumi up --replace <urn>`) to record the new endpoint, or delete it from state (`pulumi state delete <urn>`) if the key is really gone.",
-    );
+    throw hostupError({ code: "hostup.endpoint_changed", accessKeyId: state.accessKeyId, recorded: state.s3Endpoint, current });
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
 import { waitAfter429Ms } from "../../http/wait";
-import { KeyCreatedButFailed, LifecycleError, ProviderApiError } from "../../errors";
+import { LifecycleError, ProviderApiError, reasonOf } from "../../errors";
 import { compact } from "../../model/fields";
 import { pollUntil } from "../../poll";
 import { ListBatcher } from "../batch";
@@ -17,12 +17,12 @@ import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import { verifyKeySecret } from "../verify-secret";
 import { configKey, TIMING_KNOBS } from "../../settings";
 import { nscaleAnswers, nscaleHints } from "./answers";
+import { MARKER_TAG, nscaleError, nscaleKeyCreatedButFailed, type NscaleReason } from "./reasons";
 import { NscaleClient, s3EndpointFromDnsName } from "./client";
 import type { NscaleInputs, NscaleState } from "./model";
-import { isKnownProvisioningStatus, type AccessKeyRead } from "./schemas";
+import type { AccessKeyRead } from "./schemas";
 
-/** The tag that marks a key as made by one create call of this library. */
-export const MARKER_TAG = "pulumi-object-storage-keys/create-id";
+export { MARKER_TAG };
 const MAX_POLL_INTERVAL_MS = 5_000;
 
 function client(ctx: OperationContext): NscaleClient {
@@ -67,12 +67,6 @@ function serverFields(key: AccessKeyRead) {
   });
 }
 
-/** A status for a message; one the documentation does not list is named and said to count as not ready. */
-function statusWords(status: string | undefined): string {
-  if (status === undefined) return "not visible";
-  return isKnownProvisioningStatus(status) ? status : `"${status}" (a status this library does not know, so it counts as not ready)`;
-}
-
 /** How a wait for provisioning ended: provisioned, ended in another terminal status, or timed out. */
 type ProvisioningOutcome = { kind: "provisioned"; key: AccessKeyRead } | { kind: "ended"; key: AccessKeyRead } | { kind: "timedOut"; last: AccessKeyRead | undefined };
 
@@ -102,17 +96,17 @@ async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpoin
   const { timing } = ctx;
   const outcome = await pollProvisioning(api, ctx, endpointId, keyId, observe);
   if (outcome.kind === "timedOut") {
-    throw new LifecycleError(
-      `Nscale access key ${keyId} was created but is still ${statusWords(outcome.last?.metadata.provisioningStatus)} after ${timing.provisioningTimeoutMs / 1000} s. ` +
-        `It is recorded in state with its secret; run \`pulumi up\` again to resume waiting, or raise ${configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config)}.`,
-    );
+    throw nscaleError({
+      code: "nscale.provisioning_timed_out",
+      keyId,
+      status: outcome.last?.metadata.provisioningStatus,
+      timeoutMs: timing.provisioningTimeoutMs,
+      knob: configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config),
+    });
   }
   const key = outcome.key;
   if (outcome.kind === "ended") {
-    throw new LifecycleError(
-      `Nscale access key ${keyId} was created but its provisioning ended in "${key.metadata.provisioningStatus}" (health "${key.metadata.healthStatus}"). ` +
-        "It is recorded in state so nothing is orphaned: run `pulumi destroy` (or `pulumi up --replace <urn>`) to delete it and try again; if it keeps failing, check the endpoint's identity policy and contact Nscale support.",
-    );
+    throw nscaleError({ code: "nscale.provisioning_ended", keyId, status: key.metadata.provisioningStatus, health: key.metadata.healthStatus });
   }
   return key;
 }
@@ -125,24 +119,19 @@ async function waitProvisioned(api: NscaleClient, ctx: OperationContext, endpoin
 async function waitAdoptable(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string): Promise<AccessKeyRead> {
   const { timing } = ctx;
   const outcome = await pollProvisioning(api, ctx, endpointId, keyId);
-  const nothing = "Nothing was recorded in state, and the key was left as it is on Nscale.";
   if (outcome.kind === "timedOut") {
-    const status = outcome.last?.metadata.provisioningStatus;
-    throw new LifecycleError(
-      `adopt.keyId: Nscale access key ${keyId} on endpoint ${endpointId} cannot be adopted yet: it is still ${statusWords(status)} after ${timing.provisioningTimeoutMs / 1000} s. ${nothing} ` +
-        `Run \`pulumi up\` again to adopt it once it is provisioned, or raise ${configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config)}.`,
-    );
+    throw nscaleError({
+      code: "nscale.adopt_not_ready",
+      keyId,
+      endpointId,
+      status: outcome.last?.metadata.provisioningStatus,
+      timeoutMs: timing.provisioningTimeoutMs,
+      knob: configKey(TIMING_KNOBS.provisioningTimeoutSeconds.config),
+    });
   }
   const key = outcome.key;
   if (outcome.kind === "ended") {
-    const status = key.metadata.provisioningStatus;
-    const advice =
-      status === "deprovisioning"
-        ? "It is being deleted: adopt another key, or remove `adopt` to have this resource create a new one."
-        : `A key whose provisioning failed cannot be used: remove \`adopt\` to have this resource create a new key (or adopt another one), and delete this key yourself if you no longer need it (Nscale console, or DELETE /api/v1/objectstorageendpoints/${endpointId}/accesskeys/${keyId}); if keys keep failing, check the endpoint's identity policy and contact Nscale support.`;
-    throw new LifecycleError(
-      `adopt.keyId: Nscale access key ${keyId} on endpoint ${endpointId} cannot be adopted: its provisioning status is "${status}" (health "${key.metadata.healthStatus}"). ${nothing} ${advice}`,
-    );
+    throw nscaleError({ code: "nscale.adopt_provisioning_ended", keyId, endpointId, status: key.metadata.provisioningStatus, health: key.metadata.healthStatus });
   }
   return key;
 }
@@ -164,7 +153,7 @@ async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id
   const api = client(ctx);
   if (inputs.adopt) return adopt(api, inputs, inputs.adopt, ctx);
   const name = inputs.name;
-  if (name === undefined) throw new LifecycleError("name: missing after check; this is a bug in this library.");
+  if (name === undefined) throw new LifecycleError({ code: "missing_after_check", property: "name" });
   // Resolved before the key exists, so nothing but provisioning can fail after it does.
   const s3Endpoint = await s3EndpointOf(api, ctx, inputs.endpointId);
   const created = await createOnce(api, inputs, name, ctx).catch((err: unknown) => {
@@ -190,12 +179,7 @@ async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id
     const key = await waitProvisioned(api, ctx, inputs.endpointId, id, (seen) => (state = { ...state, ...serverFields(seen) }));
     return { id, state: { ...state, ...serverFields(key) } };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const recorded =
-      err instanceof LifecycleError
-        ? ""
-        : `Nscale access key ${id} was created and is recorded in state with its secret, but waiting for it to be ready failed; \`pulumi up\` resumes the wait and \`pulumi destroy\` deletes it. Cause: `;
-    throw new KeyCreatedButFailed(`${recorded}${message}`, id, state);
+    throw nscaleKeyCreatedButFailed(id, reasonOf(err) ?? { code: "unexpected", message: err instanceof Error ? err.message : String(err) }, state);
   }
 }
 
@@ -249,18 +233,16 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
  * taken by one of those attempts, whose secret was lost. Never "choose another name" (the user may
  * have chosen none): name each earlier attempt's marker, so the key can be found and deleted.
  */
-function earlierAttemptUnseen(inputs: NscaleInputs, name: string, earlier: ReadonlyArray<{ marker: string; cause: ProviderApiError }>, graceMs: number): LifecycleError {
-  const markers = earlier.map((e) => e.marker).join(" or ");
-  return new LifecycleError(
-    `Nscale create access key "${name}" failed: the first attempt was answered ${describeCause(earlier[0]!.cause)}, so it was sent again, and Nscale answered that a key named "${name}" already exists on endpoint ${inputs.endpointId} (409 conflict). ` +
-      `Most likely that key is the earlier attempt's: Nscale's key list did not show it within ${graceMs / 1000} s. ` +
-      `Look for the access key named "${name}" on endpoint ${inputs.endpointId} whose tag ${MARKER_TAG} is ${markers}: its secret was never received, so it is unusable; delete it (Nscale console, or DELETE /api/v1/objectstorageendpoints/${inputs.endpointId}/accesskeys/<its metadata.id>), then run \`pulumi up\` again. ` +
-      "If the key carries no such tag, it belongs to someone else: keep it, and give this resource another `name` (or omit `name` to get a generated one).",
-  );
-}
-
-function describeCause(err: ProviderApiError): string {
-  return err.status !== undefined ? `with HTTP ${err.status}` : `with no response (${err.transportCode ?? "transport error"})`;
+function earlierAttemptUnseen(inputs: NscaleInputs, name: string, earlier: ReadonlyArray<{ marker: string; cause: ProviderApiError }>, graceMs: number): LifecycleError<NscaleReason> {
+  const first = earlier[0]!.cause;
+  return nscaleError({
+    code: "nscale.resend_conflict",
+    name,
+    endpointId: inputs.endpointId,
+    firstAnswer: { status: first.status, transportCode: first.transportCode },
+    markers: earlier.map((e) => e.marker),
+    graceMs,
+  });
 }
 
 /**
@@ -278,23 +260,17 @@ async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, 
         listError = undefined;
         return found ? { done: true, value: found } : { done: false };
       } catch (err) {
-        listError = err as Error;
+        listError = err instanceof Error ? err : new Error(String(err));
         return { done: false };
       }
     },
     { initialIntervalMs: ctx.timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: graceMs },
   );
-  const where = `on endpoint ${inputs.endpointId}`;
-  const look = `an access key named "${name}" ${where} whose tag ${MARKER_TAG} is ${marker}`;
+  const endpointId = inputs.endpointId;
   if (search.timedOut) {
     const error = listError
-      ? new LifecycleError(
-          `${cause.message} The create may have succeeded, and listing keys to check failed too (${listError.message}). Look for ${look}, delete it if present, then run \`pulumi up\` again.`,
-        )
-      : new LifecycleError(
-          `${cause.message} No key named "${name}" appeared ${where} with this create's marker${graceMs > 0 ? ` within ${graceMs / 1000} s` : ""}, so most likely nothing was created. ` +
-            `If ${look} appears later, it is unusable (its secret was never received): delete it, then run \`pulumi up\` again.`,
-        );
+      ? nscaleError({ code: "nscale.create_unconfirmed", cause: cause.reason, name, endpointId, marker, listError: listError.message })
+      : nscaleError({ code: "nscale.create_not_found", cause: cause.reason, name, endpointId, marker, graceMs });
     // A failed list proves nothing: never retry on it (a second key could follow).
     return { outcome: listError ? ("stuck" as const) : ("absent" as const), error };
   }
@@ -304,17 +280,19 @@ async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, 
   } catch (delErr) {
     return {
       outcome: "stuck" as const,
-      error: new LifecycleError(
-        `${cause.message} The key "${name}" (${found.metadata.id}) was created but its secret was lost with the response, and deleting it failed (${(delErr as Error).message}). ` +
-          `Delete it in the Nscale console or with DELETE /api/v1/objectstorageendpoints/${inputs.endpointId}/accesskeys/${found.metadata.id}, then run \`pulumi up\` again.`,
-      ),
+      error: nscaleError({
+        code: "nscale.create_cleanup_failed",
+        cause: cause.reason,
+        name,
+        endpointId,
+        keyId: found.metadata.id,
+        deleteError: delErr instanceof Error ? delErr.message : String(delErr),
+      }),
     };
   }
   return {
     outcome: "cleaned" as const,
-    error: new LifecycleError(
-      `${cause.message} The key "${name}" was created but its one-time secret was lost with the response, so it was deleted again (id ${found.metadata.id}, found by this create's marker); nothing was left behind. Run \`pulumi up\` again.`,
-    ),
+    error: nscaleError({ code: "nscale.create_cleaned", cause: cause.reason, name, keyId: found.metadata.id }),
   };
 }
 
@@ -322,19 +300,18 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
   let key = await api.getAccessKey(inputs.endpointId, given.keyId);
   if (!key || key.metadata.provisioningStatus === "deprovisioning") {
     if (!key) await parentConfirms(api, ctx, inputs.endpointId);
-    throw new LifecycleError(
-      `adopt.keyId: no access key ${given.keyId} exists on Nscale endpoint ${inputs.endpointId}. Check the ID (metadata.id of the key, a UUID) or remove \`adopt\` to create a new key. Nothing was recorded in state.`,
-    );
+    throw nscaleError({ code: "nscale.adopt_key_not_found", keyId: given.keyId, endpointId: inputs.endpointId });
   }
   const mismatch = (["name", "description", "identityPolicy"] as const).filter((k) => {
     const server = k === "identityPolicy" ? key!.spec.identityPolicy : key!.metadata[k];
     return inputs[k] !== undefined && inputs[k] !== server;
   });
   if (mismatch.length > 0) {
-    throw new LifecycleError(
-      `${mismatch.join(", ")}: the adopted key ${given.keyId} has ${mismatch.map((k) => `${k} "${k === "identityPolicy" ? key!.spec.identityPolicy : key!.metadata[k]}"`).join(", ")}. ` +
-        "Keys cannot be changed: remove these arguments (the key's own values are used) or set them to the key's values. Nothing was recorded in state.",
-    );
+    throw nscaleError({
+      code: "nscale.adopt_mismatch",
+      keyId: given.keyId,
+      fields: mismatch.map((k) => ({ property: k, value: k === "identityPolicy" ? key!.spec.identityPolicy : key!.metadata[k] })),
+    });
   }
   // A key adopted right after it was made may still be provisioning: S3 rejects it until then.
   if (key.metadata.provisioningStatus !== "provisioned") key = await waitAdoptable(api, ctx, inputs.endpointId, key.metadata.id);
@@ -421,12 +398,10 @@ async function remove(id: string, state: NscaleState, ctx: OperationContext): Pr
     { initialIntervalMs: timing.pollIntervalMs, maxIntervalMs: MAX_POLL_INTERVAL_MS, timeoutMs: timing.provisioningTimeoutMs },
   );
   if (result.timedOut) {
-    throw new LifecycleError(
-      `Nscale accepted the deletion of access key ${id} but it still exists after ${timing.provisioningTimeoutMs / 1000} s. It stays in state; run the command again to keep waiting.`,
-    );
+    throw nscaleError({ code: "nscale.delete_timed_out", keyId: id, timeoutMs: timing.provisioningTimeoutMs });
   }
   if (result.value) {
-    throw new LifecycleError(`Deleting Nscale access key ${id} failed: its status became "error". It stays in state; retry, and contact Nscale support if it persists.`);
+    throw nscaleError({ code: "nscale.delete_failed", keyId: id });
   }
 }
 
