@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator } from "./emulator";
-import { IMPORT_USAGE } from "./import/usage";
+import { importUsage } from "./import/usage";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./version";
 
 const USAGE = `Usage: ${PACKAGE_NAME} <command> [options]
@@ -25,7 +25,7 @@ Options for "emulator":
 
 The emulator's state is in memory and lost on exit. Stop it with Ctrl-C.
 
-${IMPORT_USAGE}
+${importUsage()}
 
   -h, --help      Show this help
   -v, --version   Show the version`;

@@ -3,6 +3,8 @@
  * what identifies the answer (URL, credential, id). Concurrent callers share one in-flight read;
  * a failure is never cached, and `forget` drops an entry when an answer says it went stale.
  */
+import { ProviderApiError } from "../errors";
+
 const all = new Set<ReadCache<unknown>>();
 
 /** Drops every cached read in this process (tests that reconfigure a server between cases). */
@@ -34,5 +36,24 @@ export class ReadCache<T> {
 
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /**
+   * The parent check: reads afresh, so a "gone" verdict on a child (a key) stands only when its
+   * parent (the endpoint, the service) answers now, with these credentials.
+   */
+  confirm(key: string, load: () => Promise<T>): Promise<T> {
+    this.forget(key);
+    return this.get(key, load);
+  }
+
+  /** Runs `work`; an answer that says the cached read may be stale (401, 403, 404) drops it, so the next operation reads it afresh. */
+  async forgetOnRefusal<R>(key: string, work: () => Promise<R>): Promise<R> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) this.forget(key);
+      throw err;
+    }
   }
 }

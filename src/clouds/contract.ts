@@ -12,12 +12,11 @@ import type { CloudSettings, HttpSettings, Resolved } from "../settings";
 import type { BucketState } from "../model/bucket";
 
 /**
- * What the cloud's API itself answers. Only these answers may change what the library records:
- * a key counts as gone only on the API's own not-found, never on a proxy's 404.
+ * What the cloud's API itself answers. Only these answers may change what the library records.
+ * Not-found has one home, in each cloud's client: a key counts as gone only when the client
+ * answers "gone" (undefined) on the API's own not-found, never on a proxy's 404.
  */
 export interface ApiAnswers {
-  /** The API's own "this key does not exist" (not a 404 from a proxy or a wrong URL). */
-  isNotFound(err: unknown): boolean;
   /** The API's own "this conflicts with something that exists" (e.g. a duplicate name). */
   isConflict(err: unknown): boolean;
   /** The request may have taken effect, but the response does not say whether it did. */
@@ -51,6 +50,53 @@ export interface BucketOps {
   delete(b: BucketState, ctx: BucketContext): Promise<void>;
 }
 
+/** What one existing key is, in the provider's own terms: the inputs check produces and the state create writes. */
+export interface DescribedKey {
+  /** The Pulumi resource ID (Nscale: metadata.id; HostUp: the accessKey). */
+  id: string;
+  /** Checked inputs, without `__provider`. */
+  inputs: Record<string, unknown>;
+  /** State as create would write it, without `__provider`. */
+  outputs: Record<string, unknown>;
+}
+
+/** A cloud's own IDs of one existing key (e.g. `endpointId` and `keyId`), as import-file's flags or the import ID give them. */
+export type KeyIds = Readonly<Record<string, string>>;
+
+/** One key to import: its IDs, the resource name the program will give it, and its secret when given. */
+export interface ImportRequest {
+  ids: KeyIds;
+  resourceName: string;
+  secret?: string;
+  /** Where the secret came from, for messages (`stdin`, an environment variable). */
+  secretFrom: string;
+}
+
+/**
+ * How `import-file` and the native `pulumi import` find one existing key of this cloud and
+ * describe it; src/import/ is generic and asks only this.
+ */
+export interface CloudImport {
+  /** import-file's options for this cloud (string-valued), without the leading `--`. */
+  flags: readonly string[];
+  /** import-file's help lines for this cloud (`--cloud <id> ...`). */
+  usage: readonly string[];
+  /** The native import ID's form, starting with the cloud's id, e.g. `nscale/<endpointId>/<keyId>`. */
+  idForm: string;
+  /** The key's IDs from import-file's flags (only this cloud's may be set); throws `usage(message)` on a misuse. Notes are printed after the import. */
+  fromFlags(flags: Readonly<Record<string, string | undefined>>, resourceName: string, usage: (message: string) => Error): { ids: KeyIds; notes: string[] };
+  /** The key's IDs from the native import ID after `<cloud>/`, or undefined when malformed. Notes are logged as warnings. */
+  fromImportId(rest: string, resourceName: string): { ids: KeyIds; notes: string[] } | undefined;
+  /** When the cloud cannot prove a key exists without its secret: the message for import-file and the error for the native import. */
+  secretRequired?: { importFile: (variable: string) => string; native: (ids: KeyIds, variable: string) => Error };
+  /** Reads the key from the API (its secret, when given, verified first) and describes it; a refusal ends with `nothingDone`. */
+  describe(req: ImportRequest, ctx: OperationContext, opts: { now: () => Date; nothingDone: string }): Promise<DescribedKey>;
+  /** The arguments (besides `cloud`) the program declares the imported key with, for import-file's next steps. */
+  declaration(inputs: Record<string, unknown>): Record<string, unknown>;
+  /** import-file's note on the generated-name field (keep it, or leave it out). */
+  nameNote(inputs: Record<string, unknown>): string;
+}
+
 export interface CloudDefinition<I extends ObjectSchema, S extends ObjectSchema> {
   /** The `cloud` input's value. */
   id: string;
@@ -67,6 +113,8 @@ export interface CloudDefinition<I extends ObjectSchema, S extends ObjectSchema>
   inPlace: readonly string[];
   /** Fields the server reports about an adopted key; compared only when the program sets them. */
   describedByServer: readonly string[];
+  /** What check says when a required input is missing, in the cloud's terms (default: "is required"). */
+  requiredHints?: Readonly<Record<string, string>>;
   /**
    * Cross-field rules the schema cannot express, on the checked inputs and on what the user set
    * (before generated defaults); each failure names its property and the fix.
@@ -83,54 +131,42 @@ export interface CloudDefinition<I extends ObjectSchema, S extends ObjectSchema>
   buckets: () => Promise<BucketOps>;
   /** Whether bucket operations go through the cloud's API (and so need its credential). */
   bucketsUseApi: boolean;
+  /** How an existing key is found and described for import. */
+  importing: CloudImport;
 }
 
-/** The registry's view: the same module with raw records at its edges, parsed by its own schemas. */
-export interface CloudModule {
-  readonly id: string;
-  readonly settings: CloudSettings;
-  readonly inputs: ObjectSchema;
-  readonly state: ObjectSchema;
-  readonly generatedNameField: string;
-  readonly replaceOnChange: readonly string[];
-  readonly inPlace: readonly string[];
-  readonly describedByServer: readonly string[];
-  readonly answers: ApiAnswers;
-  crossCheck(inputs: Record<string, unknown>, userSet: Record<string, unknown>, olds: Record<string, unknown>): Array<{ property: string; reason: string }>;
-  readonly uniqueWhileBothExist: readonly string[];
-  create(inputs: Record<string, unknown>, ctx: OperationContext): Promise<{ id: string; state: Record<string, unknown> }>;
-  read(id: string, state: Record<string, unknown>, ctx: OperationContext): Promise<Record<string, unknown> | undefined>;
-  update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, ctx: OperationContext): Promise<Record<string, unknown>>;
-  delete(id: string, state: Record<string, unknown>, ctx: OperationContext): Promise<void>;
-  buckets(): Promise<BucketOps>;
-  readonly bucketsUseApi: boolean;
-}
+/**
+ * The registry's view, derived from `CloudDefinition`: the same declarations, with raw records at
+ * the lifecycle's edges (each parsed by the cloud's own schemas) and its optional parts filled in.
+ */
+export type CloudModule = Readonly<
+  Omit<CloudDefinition<ObjectSchema, ObjectSchema>, "inputs" | "state" | "crossCheck" | "uniqueWhileBothExist" | "requiredHints" | "lifecycle"> & {
+    inputs: ObjectSchema;
+    state: ObjectSchema;
+    uniqueWhileBothExist: readonly string[];
+    requiredHints: Readonly<Record<string, string>>;
+    crossCheck(inputs: Record<string, unknown>, userSet: Record<string, unknown>, olds: Record<string, unknown>): Array<{ property: string; reason: string }>;
+  } & { [K in keyof KeyLifecycle<unknown, unknown>]: RawLifecycle[K] }
+>;
 
-export function defineCloud<I extends ObjectSchema, S extends ObjectSchema>(
-  def: CloudDefinition<I, S>,
-): CloudModule {
+/** A lifecycle on raw records. */
+type RawLifecycle = KeyLifecycle<Record<string, unknown>, Record<string, unknown>>;
+
+export function defineCloud<I extends ObjectSchema, S extends ObjectSchema>(def: CloudDefinition<I, S>): CloudModule {
   const inputs = (raw: Record<string, unknown>) => def.inputs.parse(raw);
   const state = (raw: Record<string, unknown>) => def.state.parse(raw);
+  const { lifecycle, crossCheck, uniqueWhileBothExist, requiredHints, ...declared } = def;
   return {
-    id: def.id,
-    settings: def.settings,
-    inputs: def.inputs,
-    state: def.state,
-    generatedNameField: def.generatedNameField,
-    replaceOnChange: def.replaceOnChange,
-    inPlace: def.inPlace,
-    describedByServer: def.describedByServer,
-    answers: def.answers,
+    ...declared,
     crossCheck: (raw, userSet, olds) => {
       const parsed = def.inputs.safeParse(raw);
-      return parsed.success && def.crossCheck ? def.crossCheck(parsed.data, userSet, olds) : [];
+      return parsed.success && crossCheck ? crossCheck(parsed.data, userSet, olds) : [];
     },
-    uniqueWhileBothExist: def.uniqueWhileBothExist ?? [],
-    create: async (raw, ctx) => (await def.lifecycle()).create(inputs(raw), ctx),
-    read: async (id, raw, ctx) => (await def.lifecycle()).read(id, state(raw), ctx),
-    update: async (id, olds, news, ctx) => (await def.lifecycle()).update(id, state(olds), inputs(news), ctx),
-    delete: async (id, raw, ctx) => (await def.lifecycle()).delete(id, state(raw), ctx),
-    buckets: def.buckets,
-    bucketsUseApi: def.bucketsUseApi,
+    uniqueWhileBothExist: uniqueWhileBothExist ?? [],
+    requiredHints: requiredHints ?? {},
+    create: async (raw, ctx) => (await lifecycle()).create(inputs(raw), ctx),
+    read: async (id, raw, ctx) => (await lifecycle()).read(id, state(raw), ctx),
+    update: async (id, olds, news, ctx) => (await lifecycle()).update(id, state(olds), inputs(news), ctx),
+    delete: async (id, raw, ctx) => (await lifecycle()).delete(id, state(raw), ctx),
   };
 }

@@ -5,15 +5,25 @@ import type { HostUpAccessKeyArgs, HostUpOutputs } from "./hostup/args";
 import { nscale } from "./nscale";
 import type { NscaleAccessKeyArgs, NscaleOutputs } from "./nscale/args";
 
-export const clouds: Readonly<Record<string, CloudModule>> = { nscale, hostup };
+/** A registry over the given modules: each under its own id, looked up by the `cloud` value. */
+export function registryOf<const T extends Readonly<Record<string, CloudModule>>>(modules: T) {
+  return {
+    /** Typed per cloud: `clouds.nscale` needs no `!`. */
+    clouds: modules,
+    CLOUD_IDS: Object.keys(modules),
+    cloudFor(id: unknown): CloudModule | undefined {
+      return typeof id === "string" && Object.hasOwn(modules, id) ? modules[id] : undefined;
+    },
+  };
+}
+
+const registry = registryOf({ nscale, hostup });
+
+export const clouds = registry.clouds;
+export const CLOUD_IDS = registry.CLOUD_IDS;
+export const cloudFor = registry.cloudFor;
 
 /** What a program may pass: one member per cloud. */
 export type CloudArgs = NscaleAccessKeyArgs | HostUpAccessKeyArgs;
 /** The outputs only some clouds have, typed on the resource class. */
 export type CloudOutputs = NscaleOutputs & HostUpOutputs;
-
-export const CLOUD_IDS = Object.keys(clouds);
-
-export function cloudFor(id: unknown): CloudModule | undefined {
-  return typeof id === "string" && Object.hasOwn(clouds, id) ? clouds[id] : undefined;
-}

@@ -7,7 +7,7 @@
  * `ImportStep.Apply` (pkg/resource/deploy/step.go) records them as they are and skips the
  * provider's Read; it then calls the provider's Check with these inputs as both old and new.
  */
-import type { CloudModule } from "../clouds/contract";
+import type { CloudModule, DescribedKey } from "../clouds/contract";
 import { secretFieldsOf } from "../model/fields";
 
 /** The dynamic resource's type token: `pulumi-nodejs:dynamic/<module>:<type>` (see src/resource.ts). */
@@ -39,15 +39,7 @@ export interface ImportFile {
   resources: ImportFileEntry[];
 }
 
-/** What one key is, in the provider's own terms: the inputs check produces and the state create writes. */
-export interface DescribedKey {
-  /** The Pulumi resource ID (Nscale: metadata.id; HostUp: the accessKey). */
-  id: string;
-  /** Checked inputs, without `__provider`. */
-  inputs: Record<string, unknown>;
-  /** State as create would write it, without `__provider`. */
-  outputs: Record<string, unknown>;
-}
+export type { DescribedKey } from "../clouds/contract";
 
 /** Fields the cloud's state schema marks secret: written as secret envelopes, never as bare JSON. */
 export function secretStateFields(mod: Pick<CloudModule, "state">): string[] {
@@ -71,11 +63,4 @@ export function buildImportFile(name: string, key: DescribedKey, providerText: s
       },
     ],
   };
-}
-
-/** `endpoint_id/key_id`, the ID Nscale's Terraform provider imports. */
-export function parseNscaleImportId(id: string): { endpointId: string; keyId: string } | undefined {
-  const parts = id.split("/");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
-  return { endpointId: parts[0], keyId: parts[1] };
 }

@@ -10,14 +10,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { clouds } from "../clouds/registry";
+import type { CloudModule, KeyIds } from "../clouds/contract";
+import { clouds, cloudFor } from "../clouds/registry";
 import { credentialValue, type Sources } from "../settings";
-import { ACCESS_KEY_TYPE, buildImportFile, parseNscaleImportId, secretStateFields } from "./build";
+import { ACCESS_KEY_TYPE, buildImportFile, secretStateFields } from "./build";
 import { judgeCliVersion } from "./cli-version";
-import { describeKey, type KeyRequest } from "./describe";
-import { IMPORT_USAGE, SECRET_ENV } from "./usage";
+import { describeKey } from "./describe";
+import { importUsage, SECRET_ENV } from "./usage";
 
-export { IMPORT_USAGE, SECRET_ENV } from "./usage";
+export { importUsage, SECRET_ENV } from "./usage";
 
 export class ImportUsageError extends Error {
   readonly usage = true;
@@ -41,9 +42,11 @@ export interface ImportIo {
   now?: () => Date;
 }
 
-type Requested =
-  | { cloud: "nscale"; resourceName: string; endpointId: string; keyId: string }
-  | { cloud: "hostup"; resourceName: string; accessKey: string; label: string };
+interface Requested {
+  cloud: string;
+  resourceName: string;
+  ids: KeyIds;
+}
 
 interface Parsed {
   request: Requested;
@@ -53,7 +56,9 @@ interface Parsed {
   runImport: boolean;
   stack?: string;
   secretFromStdin: boolean;
-  labelDefaulted: boolean;
+  mod: CloudModule;
+  /** The cloud's notes, printed after the import (e.g. a label that stood in). */
+  notes: string[];
 }
 
 function parse(args: string[]): Parsed | "help" {
@@ -61,11 +66,7 @@ function parse(args: string[]): Parsed | "help" {
     args,
     options: {
       cloud: { type: "string" },
-      id: { type: "string" },
-      "endpoint-id": { type: "string" },
-      "key-id": { type: "string" },
-      "access-key": { type: "string" },
-      label: { type: "string" },
+      ...Object.fromEntries(cloudFlags().map((f) => [f, { type: "string" as const }])),
       name: { type: "string" },
       out: { type: "string" },
       "secret-from-stdin": { type: "boolean", default: false },
@@ -85,30 +86,28 @@ function parse(args: string[]): Parsed | "help" {
     throw new ImportUsageError("--out <file> is required (the import file to create; it may hold the key's secret, so it is written with mode 0600), or --import to run `pulumi import` here and leave no file.");
   }
   if (!runImport && values.stack !== undefined) throw new ImportUsageError("--stack is for --import (it is passed to `pulumi import`).");
-  const only = (cloud: string, flags: string[]) => {
-    const wrong = flags.filter((f) => values[f as keyof typeof values] !== undefined);
-    if (wrong.length > 0) throw new ImportUsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length > 1 ? "are" : "is"} not an option for --cloud ${cloud}.`);
-  };
   const base = { out: values.out, runImport, stack: values.stack, secretFromStdin: values["secret-from-stdin"] === true };
-  if (values.cloud === "nscale") {
-    only("nscale", ["access-key", "label"]);
-    let ids: { endpointId: string; keyId: string } | undefined;
-    if (values.id !== undefined) {
-      if (values["endpoint-id"] !== undefined || values["key-id"] !== undefined) throw new ImportUsageError("give either --id <endpoint_id>/<key_id> or --endpoint-id and --key-id, not both.");
-      ids = parseNscaleImportId(values.id);
-      if (!ids) throw new ImportUsageError(`--id must be <endpoint_id>/<key_id> (the endpoint's and the key's metadata.id), got ${JSON.stringify(values.id)}.`);
-    } else {
-      if (!values["endpoint-id"] || !values["key-id"]) throw new ImportUsageError("--cloud nscale needs --id <endpoint_id>/<key_id>, or both --endpoint-id and --key-id.");
-      ids = { endpointId: values["endpoint-id"], keyId: values["key-id"] };
-    }
-    return { ...base, labelDefaulted: false, request: { cloud: "nscale", resourceName: name, ...ids } };
+  const mod = cloudFor(values.cloud);
+  if (!mod) {
+    const ids = Object.keys(clouds).map((c) => JSON.stringify(c));
+    const list = ids.length > 1 ? `${ids.slice(0, -1).join(", ")} or ${ids[ids.length - 1]}` : ids.join("");
+    throw new ImportUsageError(`--cloud must be ${list}${values.cloud === undefined ? "" : `, got ${JSON.stringify(values.cloud)}`}.`);
   }
-  if (values.cloud === "hostup") {
-    only("hostup", ["id", "endpoint-id", "key-id"]);
-    if (!values["access-key"]) throw new ImportUsageError("--cloud hostup needs --access-key <key> (the key's access key ID).");
-    return { ...base, labelDefaulted: values.label === undefined, request: { cloud: "hostup", resourceName: name, accessKey: values["access-key"], label: values.label ?? name } };
-  }
-  throw new ImportUsageError(`--cloud must be "nscale" or "hostup"${values.cloud === undefined ? "" : `, got ${JSON.stringify(values.cloud)}`}.`);
+  const flags: Record<string, unknown> = values;
+  const text = (f: string): string | undefined => {
+    const v = flags[f];
+    return typeof v === "string" ? v : undefined;
+  };
+  const wrong = cloudFlags().filter((f) => !mod.importing.flags.includes(f) && text(f) !== undefined);
+  if (wrong.length > 0) throw new ImportUsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length > 1 ? "are" : "is"} not an option for --cloud ${mod.id}.`);
+  const own = Object.fromEntries(mod.importing.flags.map((f) => [f, text(f)]));
+  const { ids, notes } = mod.importing.fromFlags(own, name, (message) => new ImportUsageError(message));
+  return { ...base, mod, notes, request: { cloud: mod.id, resourceName: name, ids } };
+}
+
+/** Every cloud's import-file options, each once, in registry order. */
+function cloudFlags(): string[] {
+  return [...new Set(Object.values(clouds).flatMap((m) => m.importing.flags))];
 }
 
 async function readSecret(parsed: Parsed, io: ImportIo): Promise<{ secret?: string; from: string }> {
@@ -121,17 +120,12 @@ async function readSecret(parsed: Parsed, io: ImportIo): Promise<{ secret?: stri
   try {
     return { secret: credentialValue(raw), from };
   } catch (err) {
-    throw new ImportUsageError(`the secret from ${from} ${(err as Error).message}`);
+    throw new ImportUsageError(`the secret from ${from} ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 function declaration(parsed: Parsed, inputs: Record<string, unknown>): string {
-  const args: Record<string, unknown> = { cloud: inputs.cloud };
-  if (inputs.cloud === "nscale") {
-    args.endpointId = inputs.endpointId;
-    args.identityPolicy = inputs.identityPolicy;
-    if (inputs.description !== undefined) args.description = inputs.description;
-  }
+  const args: Record<string, unknown> = { cloud: inputs.cloud, ...parsed.mod.importing.declaration(inputs) };
   const body = Object.entries(args)
     .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
     .join(", ");
@@ -150,10 +144,7 @@ export function importArgs(file: string, stack?: string): string[] {
 /** What to do after the file is written (`file`), or after the command ran the import itself (undefined). */
 export function nextSteps(file: string | undefined, parsed: Parsed, inputs: Record<string, unknown>, hasSecret: boolean, cliVersion: string): string {
   const urn = `urn:pulumi:<stack>::<project>::${ACCESS_KEY_TYPE}::${parsed.request.resourceName}`;
-  const nameNote =
-    inputs.cloud === "nscale"
-      ? `     Omit \`name\`: the key keeps its name ${JSON.stringify(inputs.name)}.${inputs.description !== undefined ? " `description` may be left out too (the key keeps its own); a different one would replace the key." : ""}`
-      : `     Omit \`label\` (the key keeps the label ${JSON.stringify(inputs.label)} recorded here), or set exactly that label.`;
+  const nameNote = `     ${parsed.mod.importing.nameNote(inputs)}`;
   const declare = [
     `Declare the key in the program (the import marked it protected, as \`pulumi import\` always does):`,
     `       ${declaration(parsed, inputs)}`,
@@ -185,7 +176,7 @@ export function nextSteps(file: string | undefined, parsed: Parsed, inputs: Reco
 export async function runImportFile(args: string[], io: ImportIo): Promise<void> {
   const parsed = parse(args);
   if (parsed === "help") {
-    io.stdout(`${IMPORT_USAGE}\n`);
+    io.stdout(`${importUsage()}\n`);
     return;
   }
   const cli = judgeCliVersion(await io.pulumiVersion());
@@ -195,16 +186,11 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
     throw new ImportUsageError(`${parsed.out} already exists: choose another --out, or remove it first (the import file is created new, with mode 0600).`);
   }
   const { secret, from } = await readSecret(parsed, io);
-  if (parsed.request.cloud === "hostup" && secret === undefined) {
-    throw new ImportUsageError(
-      `a HostUp key needs its secret: HostUp cannot read or list keys, so a signed S3 request with the secret is the only proof the key exists. Put it in $${SECRET_ENV} or pipe it with --secret-from-stdin.`,
-    );
-  }
+  const required = parsed.mod.importing.secretRequired;
+  if (required && secret === undefined) throw new ImportUsageError(required.importFile(SECRET_ENV));
   const sources: Sources = { env: io.env };
-  const request = { ...parsed.request, secret, secretFrom: from } as KeyRequest;
-  const key = await describeKey(request, sources, io.now);
-  const mod = clouds[parsed.request.cloud]!;
-  const content = buildImportFile(parsed.request.resourceName, key, await io.providerText(), secretStateFields(mod));
+  const key = await describeKey({ ...parsed.request, secret, secretFrom: from }, sources, io.now);
+  const content = buildImportFile(parsed.request.resourceName, key, await io.providerText(), secretStateFields(parsed.mod));
   const text = `${JSON.stringify(content, null, 2)}\n`;
   if (file !== undefined) {
     await writePrivate(file, text);
@@ -222,9 +208,7 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
     if (code !== 0) throw new Error(`\`pulumi import\` failed (exit ${code ?? "by a signal"}; its output is above); the import file was removed.`);
     io.stdout(nextSteps(undefined, parsed, key.inputs, secret !== undefined, cli.version));
   }
-  if (parsed.labelDefaulted) {
-    io.stdout(`Note: HostUp cannot report a key's label, so the resource name was recorded as its label; pass --label to record the dashboard's label instead.\n`);
-  }
+  for (const note of parsed.notes) io.stdout(`${note}\n`);
 }
 
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];

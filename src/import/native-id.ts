@@ -1,25 +1,28 @@
 /**
  * `pulumi import object-storage-keys:index:ObjectStorageAccessKey <name> <id>` for the native
- * plugin: the ID names the cloud first (`nscale/<endpointId>/<keyId>`, `hostup/<accessKeyId>`),
- * and the secret, which neither API returns after create, comes from the environment. The key is
- * then described exactly as `import-file` describes it (./describe.ts), secret verified first.
+ * plugin: the ID names the cloud first (each cloud's `importing.idForm`, e.g.
+ * `nscale/<endpointId>/<keyId>`, `hostup/<accessKeyId>`), and the secret, which no API returns
+ * after create, comes from the environment. The key is then described exactly as `import-file`
+ * describes it (./describe.ts), secret verified first.
  */
+import { clouds, cloudFor } from "../clouds/registry";
+import type { DescribedKey } from "../clouds/contract";
 import { LifecycleError } from "../errors";
-import { hostupError } from "../clouds/hostup/reasons";
 import { credentialValue, type Sources } from "../settings";
-import { parseNscaleImportId } from "./build";
 import { describeKey, type KeyRequest } from "./describe";
-import type { DescribedKey } from "./build";
 import { SECRET_ENV } from "./usage";
 
-export const IMPORT_ID_FORMS = ["nscale/<endpointId>/<keyId>", "hostup/<accessKeyId>"] as const;
+/** Every cloud's import ID form. */
+export function importIdForms(): string[] {
+  return Object.values(clouds).map((m) => m.importing.idForm);
+}
 
 function usage(id: string): LifecycleError {
-  return new LifecycleError({ code: "import_id_invalid", id, forms: IMPORT_ID_FORMS });
+  return new LifecycleError({ code: "import_id_invalid", id, forms: importIdForms() });
 }
 
 /** What the import ID and the environment ask for; throws a message naming the forms. */
-export function importRequest(id: string, resourceName: string, env: NodeJS.ProcessEnv): KeyRequest {
+export function importRequest(id: string, resourceName: string, env: NodeJS.ProcessEnv): KeyRequest & { notes: string[] } {
   const slash = id.indexOf("/");
   const cloud = slash < 0 ? id : id.slice(0, slash);
   const rest = slash < 0 ? "" : id.slice(slash + 1);
@@ -32,20 +35,11 @@ export function importRequest(id: string, resourceName: string, env: NodeJS.Proc
       throw new LifecycleError({ code: "import_secret_invalid", variable: SECRET_ENV, problem: err instanceof Error ? err.message : String(err) });
     }
   }
-  if (cloud === "nscale") {
-    const ids = parseNscaleImportId(rest);
-    if (!ids) throw usage(id);
-    return { cloud, resourceName, ...ids, secret, secretFrom: SECRET_ENV };
-  }
-  if (cloud === "hostup") {
-    if (!rest || rest.includes("/")) throw usage(id);
-    if (secret === undefined) {
-      throw hostupError({ code: "hostup.import_secret_required", accessKey: rest, variable: SECRET_ENV });
-    }
-    // HostUp cannot report a label: the resource name stands in, as import-file records it.
-    return { cloud, resourceName, accessKey: rest, label: resourceName, secret, secretFrom: SECRET_ENV };
-  }
-  throw usage(id);
+  const mod = cloudFor(cloud);
+  const found = mod?.importing.fromImportId(rest, resourceName);
+  if (!mod || !found) throw usage(id);
+  if (secret === undefined && mod.importing.secretRequired) throw mod.importing.secretRequired.native(found.ids, SECRET_ENV);
+  return { cloud, resourceName, ids: found.ids, secret, secretFrom: SECRET_ENV, notes: found.notes };
 }
 
 export async function describeImport(id: string, resourceName: string, sources: Sources): Promise<{ key: DescribedKey; notes: string[] }> {
@@ -57,6 +51,6 @@ export async function describeImport(id: string, resourceName: string, sources: 
       `${resourceName}: imported without its secret access key ($${SECRET_ENV} was not set), so \`secretAccessKey\` is empty; import again with it set, or rotate the key, before anything needs it.`,
     );
   }
-  if (request.cloud === "hostup") notes.push(`${resourceName}: HostUp cannot report a key's label, so the resource name was recorded as its label.`);
+  notes.push(...request.notes);
   return { key, notes };
 }

@@ -72,14 +72,13 @@ function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>, s
   return issue.message;
 }
 
-const REQUIRED: Record<string, string> = {
-  endpointId: 'is required: the ID (metadata.id, a UUID) of the Nscale object storage endpoint, e.g. "a64f9269-36e0-4312-b8d1-52d93d569b7b"',
-  identityPolicy: 'is required: the name of an identity policy configured on the endpoint, e.g. "bucket-admin"',
+const REQUIRED: Readonly<Record<string, string>> = {
   resourceName: "is required (set by the resource class; use the class rather than the raw provider)",
 };
 
 /** zod issues → one CheckFailure per problem, each naming its property. */
-export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema, input: Record<string, unknown>): CheckFailure[] {
+export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema, input: Record<string, unknown>, requiredHints: Readonly<Record<string, string>> = {}): CheckFailure[] {
+  const required = { ...REQUIRED, ...requiredHints };
   const secrets = secretFields(schema);
   const internal: readonly string[] = INTERNAL_INPUTS;
   const known = Object.keys(schema.shape).filter((k) => !internal.includes(k));
@@ -99,7 +98,7 @@ export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema
     }
     const top = String(issue.path[0] ?? "");
     const missing = issue.path.length === 1 && input[top] === undefined;
-    failures.push({ property: safeProperty(issue.path, secrets), reason: missing ? (REQUIRED[top] ?? `is required for ${what}`) : issueMessage(issue, input, secrets) });
+    failures.push({ property: safeProperty(issue.path, secrets), reason: missing ? ((Object.hasOwn(required, top) ? required[top] : undefined) ?? `is required for ${what}`) : issueMessage(issue, input, secrets) });
   }
   const seen = new Set<string>();
   return failures.filter((f) => (seen.has(f.property) ? false : (seen.add(f.property), true)));
@@ -180,7 +179,7 @@ export function checkKey(olds: Record<string, unknown>, news: Record<string, unk
     defaulted[field] = reusableGeneratedName(previous, field, defaulted.resourceName) ?? generateName(defaulted.resourceName);
   }
   const parsed = parseKnown(mod.inputs, defaulted);
-  if (!parsed.success) return { inputs: defaulted, failures: toFailures(parsed.error, `an ${mod.id} access key`, mod.inputs, input) };
+  if (!parsed.success) return { inputs: defaulted, failures: toFailures(parsed.error, `an ${mod.id} access key`, mod.inputs, input, mod.requiredHints) };
   const failures = [
     ...commonCrossChecks(parsed.data),
     ...mod.crossCheck(parsed.data, input, userInputs(olds)),

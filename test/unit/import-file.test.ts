@@ -8,7 +8,8 @@ import { CONSOLE_MADE_NSCALE_KEY } from "./fixtures";
 import { describe, expect, it } from "vitest";
 
 import { clouds } from "../../src/clouds/registry";
-import { ACCESS_KEY_TYPE, buildImportFile, parseNscaleImportId, SECRET_SIG, SECRET_TOKEN, secretStateFields } from "../../src/import/build";
+import { ACCESS_KEY_TYPE, buildImportFile, SECRET_SIG, SECRET_TOKEN, secretStateFields } from "../../src/import/build";
+import { parseNscaleImportId } from "../../src/clouds/nscale/import";
 import { judgeCliVersion, MIN_IMPORT_CLI, parseVersion } from "../../src/import/cli-version";
 import { checkKey } from "../../src/provider/check";
 import { diffKey } from "../../src/provider/diff";
@@ -80,7 +81,7 @@ const hostupKey = {
 
 describe("the import file entry", () => {
   it("has the dynamic resource's type token, the resource name and ID, and __provider in inputs and outputs", () => {
-    const file = buildImportFile("legacy", nscaleKey, "exports.handler = __f0;", secretStateFields(clouds.nscale!));
+    const file = buildImportFile("legacy", nscaleKey, "exports.handler = __f0;", secretStateFields(clouds.nscale));
     expect(ACCESS_KEY_TYPE).toBe("pulumi-nodejs:dynamic/objectstorage:AccessKey");
     expect(file.resources).toHaveLength(1);
     const [entry] = file.resources;
@@ -92,7 +93,7 @@ describe("the import file entry", () => {
 
   it("writes every secret output as Pulumi's secret envelope (the engine encrypts it before storing), and nothing else", () => {
     for (const [cloud, key] of [["nscale", nscaleKey], ["hostup", hostupKey]] as const) {
-      const secrets = secretStateFields(clouds[cloud]!);
+      const secrets = secretStateFields(clouds[cloud]);
       expect(secrets, "the same secret fields the resource class declares").toEqual(expect.arrayContaining(["secretAccessKey"]));
       for (const s of secrets) expect(SECRET_OUTPUTS).toContain(s);
       const [entry] = buildImportFile("x", key, "p", secrets).resources;

@@ -8,7 +8,6 @@ import { isLastKeyRefusal } from "./schemas";
 import { hostupSettings } from "./model";
 
 export const hostupAnswers: ApiAnswers = {
-  isNotFound: (err) => err instanceof ProviderApiError && err.cloud === "hostup" && err.status === 404 && /^not_found$/i.test(err.code ?? ""),
   // HostUp documents no conflicts for keys: labels may repeat.
   isConflict: () => false,
   isOutcomeUnknown: outcomeUnknown,

@@ -38,9 +38,17 @@ export function hostupError(raw: RawResponse): { code?: string; message?: string
   return { code: b.code, message: "message" in b ? b.message : (b.detail ?? b.title), requestId: b.requestId };
 }
 
-/** The API's own not-found (`NOT_FOUND` / `not_found`), not a proxy's or a wrong URL's 404. */
+/**
+ * HostUp's not-found, the one home of that rule: a 404 whose own error body (see `hostupError`)
+ * says `NOT_FOUND` or `not_found`. `code` must come from HostUp's own body, never a proxy's.
+ */
+export function isHostUpNotFoundAnswer(status: number | undefined, code: string | undefined): boolean {
+  return status === 404 && /^not_found$/i.test(code ?? "");
+}
+
+/** The API's own not-found, not a proxy's or a wrong URL's 404. */
 export function isHostUpNotFound(raw: RawResponse): boolean {
-  return raw.status === 404 && /^not_found$/i.test(hostupError(raw)?.code ?? "");
+  return isHostUpNotFoundAnswer(raw.status, hostupError(raw)?.code);
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The HostUp cloud: its settings, inputs, state, the meaning of its answers, and its lifecycle. */
 import { defineCloud } from "../contract";
 import { hostupAnswers } from "./answers";
+import { hostupImport } from "./import";
 import { HostUpInputs, HostUpState, hostupSettings } from "./model";
 
 export const hostup = defineCloud({
@@ -30,4 +31,5 @@ export const hostup = defineCloud({
   lifecycle: async () => (await import("./lifecycle.js")).hostupLifecycle,
   bucketsUseApi: true,
   buckets: async () => (await import("./buckets.js")).hostupBuckets,
+  importing: hostupImport,
 });

@@ -5,10 +5,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { LifecycleError, ProviderApiError } from "../../errors";
-import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
-import { waitAfter429Ms } from "../../http/wait";
 import { compact } from "../../model/fields";
 import { ReadCache } from "../cache";
+import { resendAfter429 } from "../create-retry";
 import type { KeyLifecycle, OperationContext } from "../contract";
 import { verifyKeySecret } from "../verify-secret";
 import { hostupAnswers, hostupHints } from "./answers";
@@ -35,19 +34,18 @@ function serviceKey(ctx: OperationContext): string {
 
 /** Fails fast when object storage is not active; gives the S3 endpoint and region. */
 export function service(api: HostUpClient, ctx: OperationContext): Promise<Service> {
-  return services.get(serviceKey(ctx), async () => {
-    const status = await api.getServiceStatus();
-    if (!status.provisioned) {
-      throw hostupError({ code: "hostup.not_provisioned" });
-    }
-    return { s3Endpoint: status.endpoint ?? HOSTUP_DEFAULT_S3_ENDPOINT, region: status.awsRegion ?? HOSTUP_DEFAULT_REGION };
-  });
+  return services.get(serviceKey(ctx), () => loadService(api));
+}
+
+async function loadService(api: HostUpClient): Promise<Service> {
+  const status = await api.getServiceStatus();
+  if (!status.provisioned) throw hostupError({ code: "hostup.not_provisioned" });
+  return { s3Endpoint: status.endpoint ?? HOSTUP_DEFAULT_S3_ENDPOINT, region: status.awsRegion ?? HOSTUP_DEFAULT_REGION };
 }
 
 /** A "gone" verdict stands only when the service answers with these credentials. */
 async function parentConfirms(api: HostUpClient, ctx: OperationContext): Promise<void> {
-  services.forget(serviceKey(ctx));
-  await service(api, ctx);
+  await services.confirm(serviceKey(ctx), () => loadService(api));
 }
 
 function lostResponse(err: ProviderApiError, label: string): LifecycleError<HostUpReason> {
@@ -90,11 +88,8 @@ async function create(inputs: HostUpInputs, ctx: OperationContext): Promise<{ id
 
   const label = inputs.label;
   if (label === undefined) throw new LifecycleError({ code: "missing_after_check", property: "label" });
-  const created = await createOnce(api, label, ctx).catch((err: unknown) => {
-    // The cached status may be stale (service deactivated, key revoked): read it afresh next time.
-    if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) services.forget(serviceKey(ctx));
-    throw err;
-  });
+  // The cached status may be stale (service deactivated, key revoked): a refusal reads it afresh next time.
+  const created = await services.forgetOnRefusal(serviceKey(ctx), () => createOnce(api, label, ctx));
   const state: HostUpState = compact({
     ...base,
     keyId: created.key.accessKey,
@@ -118,9 +113,9 @@ async function createOnce(api: HostUpClient, label: string, ctx: OperationContex
       return await api.createKey(label);
     } catch (err) {
       if (!(err instanceof ProviderApiError) || !hostupAnswers.isOutcomeUnknown(err)) throw err;
-      const wait = waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy);
-      const ownRateLimit = err.status === 429 && err.ownAnswer === true;
-      if (!ownRateLimit || attempt > maxRetriesFor429(defaultRetryPolicy) || Date.now() + wait > budgetEnds) throw lostResponse(err, label);
+      // Only HostUp's own 429 proves nothing was created.
+      const wait = err.ownAnswer === true ? resendAfter429(err, attempt, budgetEnds) : undefined;
+      if (wait === undefined) throw lostResponse(err, label);
       await sleep(wait);
     }
   }

@@ -7,7 +7,6 @@ import { credentialHowTo } from "../../settings";
 import type { HintFor } from "./client";
 
 export const nscaleAnswers: ApiAnswers = {
-  isNotFound: (err) => err instanceof ProviderApiError && err.cloud === "nscale" && err.status === 404 && err.code === "not_found",
   isConflict: (err) => err instanceof ProviderApiError && err.cloud === "nscale" && err.status === 409 && err.code === "conflict",
   // A 429 may come from a gateway after the backend committed, so for a create it is no proof that
   // nothing happened; the lifecycle looks for its ownership marker before trying again.

@@ -28,9 +28,17 @@ export function nscaleError(raw: RawResponse): { code: string; message: string; 
   return parsed.success ? { code: parsed.data.error, message: parsed.data.error_description, requestId: parsed.data.trace_id } : undefined;
 }
 
+/**
+ * Nscale's not-found, the one home of that rule: a 404 whose own error body (see `nscaleError`)
+ * says `not_found`. `code` must come from Nscale's own body, never a proxy's.
+ */
+export function isNscaleNotFoundAnswer(status: number | undefined, code: string | undefined): boolean {
+  return status === 404 && code === "not_found";
+}
+
 /** The API's own not-found: its JSON error body with `not_found`, not a proxy's or a wrong URL's 404. */
 export function isNscaleNotFound(raw: RawResponse): boolean {
-  return raw.status === 404 && nscaleError(raw)?.code === "not_found";
+  return isNscaleNotFoundAnswer(raw.status, nscaleError(raw)?.code);
 }
 
 /** The API's own conflict (a key name taken on the endpoint): its JSON error body with `conflict`. */

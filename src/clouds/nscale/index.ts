@@ -1,6 +1,7 @@
 /** The Nscale cloud: its settings, inputs, state, the meaning of its answers, and its lifecycle. */
 import { defineCloud } from "../contract";
 import { nscaleAnswers } from "./answers";
+import { nscaleImport } from "./import";
 import { NscaleInputs, NscaleState, nscaleSettings } from "./model";
 
 export const nscale = defineCloud({
@@ -12,6 +13,10 @@ export const nscale = defineCloud({
   replaceOnChange: ["cloud", "endpointId", "name", "description", "identityPolicy", "rotationTrigger", "adopt"],
   inPlace: ["apiToken", "apiUrl", "rotateAfter"],
   describedByServer: ["endpointId", "name", "description", "identityPolicy"],
+  requiredHints: {
+    endpointId: 'is required: the ID (metadata.id, a UUID) of the Nscale object storage endpoint, e.g. "a64f9269-36e0-4312-b8d1-52d93d569b7b"',
+    identityPolicy: 'is required: the name of an identity policy configured on the endpoint, e.g. "bucket-admin"',
+  },
   uniqueWhileBothExist: ["name"],
   crossCheck: (inputs, userSet, olds) => {
     const failures: Array<{ property: string; reason: string }> = [];
@@ -30,4 +35,5 @@ export const nscale = defineCloud({
   lifecycle: async () => (await import("./lifecycle.js")).nscaleLifecycle,
   bucketsUseApi: false,
   buckets: async () => (await import("./buckets.js")).nscaleBuckets,
+  importing: nscaleImport,
 });

@@ -5,13 +5,12 @@
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { defaultRetryPolicy, maxRetriesFor429 } from "../../http/retry";
-import { waitAfter429Ms } from "../../http/wait";
 import { LifecycleError, ProviderApiError, reasonOf } from "../../errors";
 import { compact } from "../../model/fields";
 import { pollUntil } from "../../poll";
 import { ListBatcher } from "../batch";
 import { ReadCache } from "../cache";
+import { resendAfter429 } from "../create-retry";
 import type { KeyLifecycle, OperationContext } from "../contract";
 import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import { verifyKeySecret } from "../verify-secret";
@@ -25,7 +24,7 @@ import type { AccessKeyRead } from "./schemas";
 export { MARKER_TAG };
 const MAX_POLL_INTERVAL_MS = 5_000;
 
-function client(ctx: OperationContext): NscaleClient {
+export function nscaleClient(ctx: OperationContext): NscaleClient {
   const c = ctx.connection;
   return new NscaleClient({ apiUrl: c.apiUrl, token: c.credential, http: c.http, hints: nscaleHints });
 }
@@ -38,10 +37,12 @@ function endpointKey(ctx: OperationContext, endpointId: string): string {
 }
 
 function s3EndpointOf(api: NscaleClient, ctx: OperationContext, endpointId: string): Promise<string> {
-  return endpoints.get(endpointKey(ctx, endpointId), async () => {
-    const dns = (await api.getEndpoint(endpointId)).status.exposure?.public?.dnsName;
-    return dns ? s3EndpointFromDnsName(dns) : "";
-  });
+  return endpoints.get(endpointKey(ctx, endpointId), () => loadS3Endpoint(api, endpointId));
+}
+
+async function loadS3Endpoint(api: NscaleClient, endpointId: string): Promise<string> {
+  const dns = (await api.getEndpoint(endpointId)).status.exposure?.public?.dnsName;
+  return dns ? s3EndpointFromDnsName(dns) : "";
 }
 
 /**
@@ -49,8 +50,7 @@ function s3EndpointOf(api: NscaleClient, ctx: OperationContext, endpointId: stri
  * credentials, so a wrong URL or a token for another project never makes live keys "gone".
  */
 async function parentConfirms(api: NscaleClient, ctx: OperationContext, endpointId: string): Promise<void> {
-  endpoints.forget(endpointKey(ctx, endpointId));
-  await s3EndpointOf(api, ctx, endpointId);
+  await endpoints.confirm(endpointKey(ctx, endpointId), () => loadS3Endpoint(api, endpointId));
 }
 
 function serverFields(key: AccessKeyRead) {
@@ -150,17 +150,14 @@ function baseState(inputs: NscaleInputs, ctx: OperationContext) {
 }
 
 async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id: string; state: NscaleState }> {
-  const api = client(ctx);
+  const api = nscaleClient(ctx);
   if (inputs.adopt) return adopt(api, inputs, inputs.adopt, ctx);
   const name = inputs.name;
   if (name === undefined) throw new LifecycleError({ code: "missing_after_check", property: "name" });
   // Resolved before the key exists, so nothing but provisioning can fail after it does.
   const s3Endpoint = await s3EndpointOf(api, ctx, inputs.endpointId);
-  const created = await createOnce(api, inputs, name, ctx).catch((err: unknown) => {
-    // The cached endpoint may be stale (deleted, or the token lost access): read it afresh next time.
-    if (err instanceof ProviderApiError && (err.status === 401 || err.status === 403 || err.status === 404)) endpoints.forget(endpointKey(ctx, inputs.endpointId));
-    throw err;
-  });
+  // The cached endpoint may be stale (deleted, or the token lost access): a refusal reads it afresh next time.
+  const created = await endpoints.forgetOnRefusal(endpointKey(ctx, inputs.endpointId), () => createOnce(api, inputs, name, ctx));
 
   // From here on the key exists and its secret is in hand: any failure must record it in state.
   const id = created.metadata.id;
@@ -211,16 +208,15 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
       }
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
       const graceMs = ctx.timing.reconcileGraceMs;
-      const wait = err.status === 429 ? waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy) : undefined;
       // A re-send waits out the reconcile grace first, so it must fit in the budget with it.
-      const retry = wait !== undefined && attempt <= maxRetriesFor429(defaultRetryPolicy) && Date.now() + Math.max(wait, graceMs) < budgetEnds;
+      const wait = resendAfter429(err, attempt, budgetEnds, graceMs);
       const searched = Date.now();
       // Nscale's 429 has no body of its own (it comes from the ingress), so no 429 proves that the
       // create was not processed, and the key list lags: one search that finds nothing proves
       // nothing either. The marker is searched for over the whole grace before any re-send.
       const verdict = await reconcile(api, inputs, name, marker, err, ctx, graceMs);
       // Re-sent only when nothing of this attempt is left: absent over the grace, or found and deleted.
-      if (!retry || verdict.outcome === "stuck") throw verdict.error;
+      if (wait === undefined || verdict.outcome === "stuck") throw verdict.error;
       if (verdict.outcome === "absent") earlier.push({ marker, cause: err });
       await sleep(Math.max(0, wait - (Date.now() - searched)));
     }
@@ -336,7 +332,7 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
 const refreshes = new ListBatcher<AccessKeyRead>(5);
 
 async function read(id: string, state: NscaleState, ctx: OperationContext): Promise<NscaleState | undefined> {
-  const api = client(ctx);
+  const api = nscaleClient(ctx);
   const listed = await refreshes.find(endpointKey(ctx, state.endpointId), id, async () => new Map((await api.listAccessKeys(state.endpointId)).map((k) => [k.metadata.id, k])));
   const key = listed ?? (await api.getAccessKey(state.endpointId, id));
   if (key === undefined) {
@@ -358,7 +354,7 @@ async function read(id: string, state: NscaleState, ctx: OperationContext): Prom
  */
 async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: OperationContext): Promise<NscaleState> {
   let state: NscaleState = compact({ ...olds, apiToken: news.apiToken, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
-  const api = client(ctx);
+  const api = nscaleClient(ctx);
   if (olds.apiToken !== news.apiToken || olds.apiUrl !== news.apiUrl) await parentConfirms(api, ctx, olds.endpointId);
   if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
     // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
@@ -374,7 +370,7 @@ async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: Op
 }
 
 async function remove(id: string, state: NscaleState, ctx: OperationContext): Promise<void> {
-  const api = client(ctx);
+  const api = nscaleClient(ctx);
   const { endpointId } = state;
   const { timing } = ctx;
   if ((await api.deleteAccessKey(endpointId, id)) === "gone") {
