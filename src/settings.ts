@@ -35,6 +35,8 @@ export function useConfigNamespace(pkg: string | undefined): void {
 
 export function namespacedKey(pkg: string, key: string): string {
   const [ns, name = ""] = key.split(":", 2);
+  // Settings every cloud shares are already in the package's own namespace.
+  if (ns === pkg) return key;
   return `${pkg}:${ns}${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }
 
@@ -48,6 +50,8 @@ export { describeOrigin, type Origin } from "./errors";
 /** A setting read from stack config and/or environment variables. */
 export interface Knob<T> {
   config?: string;
+  /** Older names of the same config key, still read (after `config`). */
+  configAliases?: readonly string[];
   env: readonly string[];
   /** Validates a raw value; throws a message (without the value, which may be secret). */
   parse: (raw: string) => T;
@@ -60,10 +64,14 @@ function invalid(origin: Origin, problem: string): ConfigurationError {
 }
 
 /** The first non-blank value among the given sources, with where it came from. */
-export function lookup(sources: Sources, knob: Pick<Knob<unknown>, "config" | "env">, argument?: { name: string; value: string | undefined }): { raw: string; origin: Origin } | undefined {
+export function lookup(
+  sources: Sources,
+  knob: Pick<Knob<unknown>, "config" | "configAliases" | "env">,
+  argument?: { name: string; value: string | undefined },
+): { raw: string; origin: Origin } | undefined {
   if (argument && argument.value !== undefined) return { raw: argument.value, origin: { kind: "argument", name: argument.name } };
-  if (knob.config) {
-    const name = configKey(knob.config);
+  for (const key of knob.config ? [knob.config, ...(knob.configAliases ?? [])] : []) {
+    const name = configKey(key);
     const v = sources.config?.get(name);
     if (v !== undefined && v.trim() !== "") return { raw: v, origin: { kind: "config", name } };
   }
@@ -216,26 +224,34 @@ export interface Timing {
   reconcileGraceMs: number;
 }
 
+/**
+ * Timing every cloud receives, under cloud-neutral names in the package's own namespace (the same
+ * key for the dynamic resource and the native plugin). The names from when only Nscale waited
+ * (`nscale:pollIntervalMs`, NSCALE_POLL_INTERVAL_MS, ...) are still read, after the new ones.
+ */
 export const TIMING_KNOBS = {
   pollIntervalMs: {
-    config: "nscale:pollIntervalMs",
-    env: ["NSCALE_POLL_INTERVAL_MS"],
+    config: "object-storage-keys:pollIntervalMs",
+    configAliases: ["nscale:pollIntervalMs"],
+    env: ["OSK_POLL_INTERVAL_MS", "NSCALE_POLL_INTERVAL_MS"],
     parse: positiveNumber,
     description: "First wait between provisioning polls, in milliseconds (default 200).",
   },
   provisioningTimeoutSeconds: {
-    config: "nscale:provisioningTimeoutSeconds",
-    env: ["NSCALE_PROVISIONING_TIMEOUT_SECONDS"],
+    config: "object-storage-keys:provisioningTimeoutSeconds",
+    configAliases: ["nscale:provisioningTimeoutSeconds"],
+    env: ["OSK_PROVISIONING_TIMEOUT_SECONDS", "NSCALE_PROVISIONING_TIMEOUT_SECONDS"],
     parse: positiveNumber,
     description: "How long to wait for a key to be provisioned or deleted, in seconds (default 600).",
   },
   reconcileGraceSeconds: {
-    config: "nscale:reconcileGraceSeconds",
-    env: ["NSCALE_RECONCILE_GRACE_SECONDS"],
+    config: "object-storage-keys:reconcileGraceSeconds",
+    configAliases: ["nscale:reconcileGraceSeconds"],
+    env: ["OSK_RECONCILE_GRACE_SECONDS", "NSCALE_RECONCILE_GRACE_SECONDS"],
     parse: positiveNumber,
     description: "How long to look for a key whose create response was lost, in seconds (default 30).",
   },
-} satisfies Record<string, Knob<number>>;
+} satisfies Record<string, Knob<number> & { config: string; configAliases: readonly string[] }>;
 
 export function resolveTiming(sources: Sources): Timing {
   return {

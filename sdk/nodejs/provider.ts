@@ -42,6 +42,9 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["nscaleProvisioningTimeoutSeconds"] = pulumi.output(args?.nscaleProvisioningTimeoutSeconds).apply(JSON.stringify);
             resourceInputs["nscaleReconcileGraceSeconds"] = pulumi.output(args?.nscaleReconcileGraceSeconds).apply(JSON.stringify);
             resourceInputs["nscaleRegion"] = args?.nscaleRegion;
+            resourceInputs["pollIntervalMs"] = pulumi.output(args?.pollIntervalMs).apply(JSON.stringify);
+            resourceInputs["provisioningTimeoutSeconds"] = pulumi.output(args?.provisioningTimeoutSeconds).apply(JSON.stringify);
+            resourceInputs["reconcileGraceSeconds"] = pulumi.output(args?.reconcileGraceSeconds).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
         super(Provider.__pulumiType, name, resourceInputs, opts);
@@ -69,19 +72,37 @@ export interface ProviderArgs {
      */
     nscaleApiUrl?: pulumi.Input<string | undefined>;
     /**
-     * First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+     * The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+     *
+     * @deprecated Use pollIntervalMs.
      */
     nscalePollIntervalMs?: pulumi.Input<number | undefined>;
     /**
-     * How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+     * The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+     *
+     * @deprecated Use provisioningTimeoutSeconds.
      */
     nscaleProvisioningTimeoutSeconds?: pulumi.Input<number | undefined>;
     /**
-     * How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+     * The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
+     *
+     * @deprecated Use reconcileGraceSeconds.
      */
     nscaleReconcileGraceSeconds?: pulumi.Input<number | undefined>;
     /**
      * The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
      */
     nscaleRegion?: pulumi.Input<string | undefined>;
+    /**
+     * First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+     */
+    pollIntervalMs?: pulumi.Input<number | undefined>;
+    /**
+     * How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+     */
+    provisioningTimeoutSeconds?: pulumi.Input<number | undefined>;
+    /**
+     * How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+     */
+    reconcileGraceSeconds?: pulumi.Input<number | undefined>;
 }

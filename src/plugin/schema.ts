@@ -16,6 +16,7 @@ interface PropertySpec {
   $ref?: string;
   description?: string;
   secret?: boolean;
+  deprecationMessage?: string;
 }
 
 interface ObjectTypeSpec {
@@ -92,7 +93,11 @@ export function configVariables(): Record<string, PropertySpec & { type: string 
     if (s.region) vars[short(s.region.config)] = { type: "string", description: `The S3 signing region for ${s.displayName} keys (else ${s.region.env}).` };
   }
   for (const knob of Object.values(TIMING_KNOBS)) {
-    vars[short(knob.config)] = { type: "number", description: `${knob.description} Else ${knob.env.join(" or ")}.` };
+    const name = short(knob.config);
+    vars[name] = { type: "number", description: `${knob.description} Else ${knob.env.join(" or ")}.` };
+    for (const alias of knob.configAliases) {
+      vars[short(alias)] = { type: "number", description: `The earlier name of \`${name}\`, still read when \`${name}\` is not set.`, deprecationMessage: `Use ${name}.` };
+    }
   }
   return vars;
 }

@@ -53,7 +53,7 @@ describe("adopting an Nscale key that cannot be adopted (behaviour 11)", () => {
       const err = await failure(provider.create(await nscaleKey({ resourceName: "adopter", adopt: { keyId: id } })));
       expectNothingRecorded(err, id);
       expect(err.message).toMatch(/still provisioning after 0\.2 s/);
-      expect(err.message).toMatch(/Run `pulumi up` again to adopt it once it is provisioned, or raise nscale:provisioningTimeoutSeconds/);
+      expect(err.message).toMatch(/Run `pulumi up` again to adopt it once it is provisioned, or raise object-storage-keys:provisioningTimeoutSeconds/);
     } finally {
       process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = saved;
     }

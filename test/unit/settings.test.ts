@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { nscaleSettings } from "../../src/clouds/nscale/model";
 import { hostupSettings } from "../../src/clouds/hostup/model";
 import { ConfigurationError } from "../../src/errors";
-import { HTTP_DEFAULTS, resolve, resolveApiUrl, resolveCredential, resolveHttp, resolveTiming } from "../../src/settings";
+import { HTTP_DEFAULTS, resolve, resolveApiUrl, resolveCredential, resolveHttp, resolveTiming, useConfigNamespace } from "../../src/settings";
 
 const VARS = ["OSK_HTTP_CONNECT_TIMEOUT_MS", "OSK_HTTP_HEADERS_TIMEOUT_MS", "OSK_HTTP_BODY_TIMEOUT_MS", "OSK_HTTP_RETRY_BUDGET_MS", "OSK_HTTP_REQUEST_TIMEOUT_MS"];
 const MALFORMED = ["abc", "10ms", "-5", "0", "Infinity", "NaN", "1,000"];
@@ -41,6 +41,26 @@ describe("HTTP settings (OSK_HTTP_*)", () => {
 });
 
 describe("timing settings", () => {
+  it("have cloud-neutral names (one key for both front ends, OSK_* variables); the old nscale:* and NSCALE_* names stay aliases, read after them", () => {
+    const t = (cfg: Record<string, string>, env: Record<string, string> = {}) => resolveTiming({ config: config(cfg), env });
+    expect(t({ "object-storage-keys:pollIntervalMs": "40", "nscale:pollIntervalMs": "50" }).pollIntervalMs).toBe(40);
+    expect(t({ "nscale:pollIntervalMs": "50" }, { OSK_POLL_INTERVAL_MS: "60" }).pollIntervalMs).toBe(50);
+    expect(t({}, { OSK_POLL_INTERVAL_MS: "60", NSCALE_POLL_INTERVAL_MS: "70" }).pollIntervalMs).toBe(60);
+    expect(t({}, { NSCALE_POLL_INTERVAL_MS: "70" }).pollIntervalMs).toBe(70);
+    expect(t({ "object-storage-keys:provisioningTimeoutSeconds": "2" }).provisioningTimeoutMs).toBe(2000);
+    expect(t({}, { OSK_RECONCILE_GRACE_SECONDS: "3" }).reconcileGraceMs).toBe(3000);
+    expect(t({ "nscale:reconcileGraceSeconds": "4" }).reconcileGraceMs).toBe(4000);
+    // The native plugin reads the same neutral key, and its own earlier name as the alias.
+    useConfigNamespace("object-storage-keys");
+    try {
+      expect(t({ "object-storage-keys:pollIntervalMs": "41", "object-storage-keys:nscalePollIntervalMs": "51" }).pollIntervalMs).toBe(41);
+      expect(t({ "object-storage-keys:nscalePollIntervalMs": "51" }).pollIntervalMs).toBe(51);
+      expect(t({ "nscale:pollIntervalMs": "52" }).pollIntervalMs).toBe(200);
+    } finally {
+      useConfigNamespace(undefined);
+    }
+  });
+
   it("stack config wins over the environment, and a malformed config value names the config key", () => {
     expect(resolveTiming({ config: config({ "nscale:pollIntervalMs": "50" }), env: { NSCALE_POLL_INTERVAL_MS: "70" } }).pollIntervalMs).toBe(50);
     expect(thrown(() => resolveTiming({ config: config({ "nscale:reconcileGraceSeconds": "soon" }), env: {} }))).toMatchObject({

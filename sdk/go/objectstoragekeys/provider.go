@@ -47,14 +47,26 @@ type providerArgs struct {
 	NscaleApiToken *string `pulumi:"nscaleApiToken"`
 	// The Nscale API base URL (else NSCALE_API_URL; default https://storage.unikorn.nscale.com).
 	NscaleApiUrl *string `pulumi:"nscaleApiUrl"`
-	// First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+	// The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+	//
+	// Deprecated: Use pollIntervalMs.
 	NscalePollIntervalMs *float64 `pulumi:"nscalePollIntervalMs"`
-	// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+	// The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+	//
+	// Deprecated: Use provisioningTimeoutSeconds.
 	NscaleProvisioningTimeoutSeconds *float64 `pulumi:"nscaleProvisioningTimeoutSeconds"`
-	// How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+	// The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
+	//
+	// Deprecated: Use reconcileGraceSeconds.
 	NscaleReconcileGraceSeconds *float64 `pulumi:"nscaleReconcileGraceSeconds"`
 	// The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
 	NscaleRegion *string `pulumi:"nscaleRegion"`
+	// First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+	PollIntervalMs *float64 `pulumi:"pollIntervalMs"`
+	// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+	ProvisioningTimeoutSeconds *float64 `pulumi:"provisioningTimeoutSeconds"`
+	// How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+	ReconcileGraceSeconds *float64 `pulumi:"reconcileGraceSeconds"`
 }
 
 // The set of arguments for constructing a Provider resource.
@@ -67,14 +79,26 @@ type ProviderArgs struct {
 	NscaleApiToken pulumi.StringPtrInput
 	// The Nscale API base URL (else NSCALE_API_URL; default https://storage.unikorn.nscale.com).
 	NscaleApiUrl pulumi.StringPtrInput
-	// First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+	// The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+	//
+	// Deprecated: Use pollIntervalMs.
 	NscalePollIntervalMs pulumi.Float64PtrInput
-	// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+	// The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+	//
+	// Deprecated: Use provisioningTimeoutSeconds.
 	NscaleProvisioningTimeoutSeconds pulumi.Float64PtrInput
-	// How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+	// The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
+	//
+	// Deprecated: Use reconcileGraceSeconds.
 	NscaleReconcileGraceSeconds pulumi.Float64PtrInput
 	// The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
 	NscaleRegion pulumi.StringPtrInput
+	// First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+	PollIntervalMs pulumi.Float64PtrInput
+	// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+	ProvisioningTimeoutSeconds pulumi.Float64PtrInput
+	// How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+	ReconcileGraceSeconds pulumi.Float64PtrInput
 }
 
 func (ProviderArgs) ElementType() reflect.Type {

@@ -52,7 +52,7 @@ Object.defineProperty(exports, "nscaleApiUrl", {
 });
 
 /**
- * First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+ * The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
  */
 export declare const nscalePollIntervalMs: number | undefined;
 Object.defineProperty(exports, "nscalePollIntervalMs", {
@@ -63,7 +63,7 @@ Object.defineProperty(exports, "nscalePollIntervalMs", {
 });
 
 /**
- * How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+ * The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
  */
 export declare const nscaleProvisioningTimeoutSeconds: number | undefined;
 Object.defineProperty(exports, "nscaleProvisioningTimeoutSeconds", {
@@ -74,7 +74,7 @@ Object.defineProperty(exports, "nscaleProvisioningTimeoutSeconds", {
 });
 
 /**
- * How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+ * The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
  */
 export declare const nscaleReconcileGraceSeconds: number | undefined;
 Object.defineProperty(exports, "nscaleReconcileGraceSeconds", {
@@ -91,6 +91,39 @@ export declare const nscaleRegion: string | undefined;
 Object.defineProperty(exports, "nscaleRegion", {
     get() {
         return __config.get("nscaleRegion");
+    },
+    enumerable: true,
+});
+
+/**
+ * First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+ */
+export declare const pollIntervalMs: number | undefined;
+Object.defineProperty(exports, "pollIntervalMs", {
+    get() {
+        return __config.getObject<number>("pollIntervalMs");
+    },
+    enumerable: true,
+});
+
+/**
+ * How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+ */
+export declare const provisioningTimeoutSeconds: number | undefined;
+Object.defineProperty(exports, "provisioningTimeoutSeconds", {
+    get() {
+        return __config.getObject<number>("provisioningTimeoutSeconds");
+    },
+    enumerable: true,
+});
+
+/**
+ * How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+ */
+export declare const reconcileGraceSeconds: number | undefined;
+Object.defineProperty(exports, "reconcileGraceSeconds", {
+    get() {
+        return __config.getObject<number>("reconcileGraceSeconds");
     },
     enumerable: true,
 });

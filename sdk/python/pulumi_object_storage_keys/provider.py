@@ -26,7 +26,10 @@ class ProviderArgs:
                  nscale_poll_interval_ms: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None,
-                 nscale_region: pulumi.Input[Optional[_builtins.str]] = None):
+                 nscale_region: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_ms: pulumi.Input[Optional[_builtins.float]] = None,
+                 provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
@@ -34,10 +37,13 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] hostup_api_url: The HostUp API base URL (else HOSTUP_API_URL; default https://cloud.hostup.se/api).
         :param pulumi.Input[_builtins.str] nscale_api_token: An Nscale service token (else the environment variable NSCALE_API_TOKEN or NSCALE_SERVICE_TOKEN; a resource's `apiToken` input overrides it).
         :param pulumi.Input[_builtins.str] nscale_api_url: The Nscale API base URL (else NSCALE_API_URL; default https://storage.unikorn.nscale.com).
-        :param pulumi.Input[_builtins.float] nscale_poll_interval_ms: First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
-        :param pulumi.Input[_builtins.float] nscale_provisioning_timeout_seconds: How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
-        :param pulumi.Input[_builtins.float] nscale_reconcile_grace_seconds: How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+        :param pulumi.Input[_builtins.float] nscale_poll_interval_ms: The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+        :param pulumi.Input[_builtins.float] nscale_provisioning_timeout_seconds: The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+        :param pulumi.Input[_builtins.float] nscale_reconcile_grace_seconds: The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
         :param pulumi.Input[_builtins.str] nscale_region: The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
+        :param pulumi.Input[_builtins.float] poll_interval_ms: First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+        :param pulumi.Input[_builtins.float] provisioning_timeout_seconds: How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        :param pulumi.Input[_builtins.float] reconcile_grace_seconds: How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
         """
         if hostup_api_key is not None:
             pulumi.set(__self__, "hostup_api_key", hostup_api_key)
@@ -48,13 +54,28 @@ class ProviderArgs:
         if nscale_api_url is not None:
             pulumi.set(__self__, "nscale_api_url", nscale_api_url)
         if nscale_poll_interval_ms is not None:
+            warnings.warn("""Use pollIntervalMs.""", DeprecationWarning)
+            pulumi.log.warn("""nscale_poll_interval_ms is deprecated: Use pollIntervalMs.""")
+        if nscale_poll_interval_ms is not None:
             pulumi.set(__self__, "nscale_poll_interval_ms", nscale_poll_interval_ms)
         if nscale_provisioning_timeout_seconds is not None:
+            warnings.warn("""Use provisioningTimeoutSeconds.""", DeprecationWarning)
+            pulumi.log.warn("""nscale_provisioning_timeout_seconds is deprecated: Use provisioningTimeoutSeconds.""")
+        if nscale_provisioning_timeout_seconds is not None:
             pulumi.set(__self__, "nscale_provisioning_timeout_seconds", nscale_provisioning_timeout_seconds)
+        if nscale_reconcile_grace_seconds is not None:
+            warnings.warn("""Use reconcileGraceSeconds.""", DeprecationWarning)
+            pulumi.log.warn("""nscale_reconcile_grace_seconds is deprecated: Use reconcileGraceSeconds.""")
         if nscale_reconcile_grace_seconds is not None:
             pulumi.set(__self__, "nscale_reconcile_grace_seconds", nscale_reconcile_grace_seconds)
         if nscale_region is not None:
             pulumi.set(__self__, "nscale_region", nscale_region)
+        if poll_interval_ms is not None:
+            pulumi.set(__self__, "poll_interval_ms", poll_interval_ms)
+        if provisioning_timeout_seconds is not None:
+            pulumi.set(__self__, "provisioning_timeout_seconds", provisioning_timeout_seconds)
+        if reconcile_grace_seconds is not None:
+            pulumi.set(__self__, "reconcile_grace_seconds", reconcile_grace_seconds)
 
     @_builtins.property
     @pulumi.getter(name="hostupApiKey")
@@ -106,9 +127,10 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="nscalePollIntervalMs")
+    @_utilities.deprecated("""Use pollIntervalMs.""")
     def nscale_poll_interval_ms(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+        The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
         """
         return pulumi.get(self, "nscale_poll_interval_ms")
 
@@ -118,9 +140,10 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="nscaleProvisioningTimeoutSeconds")
+    @_utilities.deprecated("""Use provisioningTimeoutSeconds.""")
     def nscale_provisioning_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
         """
         return pulumi.get(self, "nscale_provisioning_timeout_seconds")
 
@@ -130,9 +153,10 @@ class ProviderArgs:
 
     @_builtins.property
     @pulumi.getter(name="nscaleReconcileGraceSeconds")
+    @_utilities.deprecated("""Use reconcileGraceSeconds.""")
     def nscale_reconcile_grace_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+        The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
         """
         return pulumi.get(self, "nscale_reconcile_grace_seconds")
 
@@ -152,6 +176,42 @@ class ProviderArgs:
     def nscale_region(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "nscale_region", value)
 
+    @_builtins.property
+    @pulumi.getter(name="pollIntervalMs")
+    def poll_interval_ms(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+        """
+        return pulumi.get(self, "poll_interval_ms")
+
+    @poll_interval_ms.setter
+    def poll_interval_ms(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "poll_interval_ms", value)
+
+    @_builtins.property
+    @pulumi.getter(name="provisioningTimeoutSeconds")
+    def provisioning_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        """
+        return pulumi.get(self, "provisioning_timeout_seconds")
+
+    @provisioning_timeout_seconds.setter
+    def provisioning_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "provisioning_timeout_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="reconcileGraceSeconds")
+    def reconcile_grace_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+        """
+        return pulumi.get(self, "reconcile_grace_seconds")
+
+    @reconcile_grace_seconds.setter
+    def reconcile_grace_seconds(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "reconcile_grace_seconds", value)
+
 
 @pulumi.type_token("pulumi:providers:object-storage-keys")
 class Provider(pulumi.ProviderResource):
@@ -167,6 +227,9 @@ class Provider(pulumi.ProviderResource):
                  nscale_provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_region: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_ms: pulumi.Input[Optional[_builtins.float]] = None,
+                 provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
         """
         The object-storage-keys provider. Every setting falls back to its environment variable.
@@ -177,10 +240,13 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] hostup_api_url: The HostUp API base URL (else HOSTUP_API_URL; default https://cloud.hostup.se/api).
         :param pulumi.Input[_builtins.str] nscale_api_token: An Nscale service token (else the environment variable NSCALE_API_TOKEN or NSCALE_SERVICE_TOKEN; a resource's `apiToken` input overrides it).
         :param pulumi.Input[_builtins.str] nscale_api_url: The Nscale API base URL (else NSCALE_API_URL; default https://storage.unikorn.nscale.com).
-        :param pulumi.Input[_builtins.float] nscale_poll_interval_ms: First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
-        :param pulumi.Input[_builtins.float] nscale_provisioning_timeout_seconds: How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
-        :param pulumi.Input[_builtins.float] nscale_reconcile_grace_seconds: How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+        :param pulumi.Input[_builtins.float] nscale_poll_interval_ms: The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+        :param pulumi.Input[_builtins.float] nscale_provisioning_timeout_seconds: The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+        :param pulumi.Input[_builtins.float] nscale_reconcile_grace_seconds: The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
         :param pulumi.Input[_builtins.str] nscale_region: The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
+        :param pulumi.Input[_builtins.float] poll_interval_ms: First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+        :param pulumi.Input[_builtins.float] provisioning_timeout_seconds: How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        :param pulumi.Input[_builtins.float] reconcile_grace_seconds: How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
         """
         ...
     @overload
@@ -214,6 +280,9 @@ class Provider(pulumi.ProviderResource):
                  nscale_provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  nscale_region: pulumi.Input[Optional[_builtins.str]] = None,
+                 poll_interval_ms: pulumi.Input[Optional[_builtins.float]] = None,
+                 provisioning_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 reconcile_grace_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -231,6 +300,9 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["nscale_provisioning_timeout_seconds"] = pulumi.Output.from_input(nscale_provisioning_timeout_seconds).apply(pulumi.runtime.to_json) if nscale_provisioning_timeout_seconds is not None else None
             __props__.__dict__["nscale_reconcile_grace_seconds"] = pulumi.Output.from_input(nscale_reconcile_grace_seconds).apply(pulumi.runtime.to_json) if nscale_reconcile_grace_seconds is not None else None
             __props__.__dict__["nscale_region"] = nscale_region
+            __props__.__dict__["poll_interval_ms"] = pulumi.Output.from_input(poll_interval_ms).apply(pulumi.runtime.to_json) if poll_interval_ms is not None else None
+            __props__.__dict__["provisioning_timeout_seconds"] = pulumi.Output.from_input(provisioning_timeout_seconds).apply(pulumi.runtime.to_json) if provisioning_timeout_seconds is not None else None
+            __props__.__dict__["reconcile_grace_seconds"] = pulumi.Output.from_input(reconcile_grace_seconds).apply(pulumi.runtime.to_json) if reconcile_grace_seconds is not None else None
         super(Provider, __self__).__init__(
             'object-storage-keys',
             resource_name,

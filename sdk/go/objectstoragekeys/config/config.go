@@ -31,17 +31,23 @@ func GetNscaleApiUrl(ctx *pulumi.Context) string {
 	return config.Get(ctx, "object-storage-keys:nscaleApiUrl")
 }
 
-// First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+// The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
+//
+// Deprecated: Use pollIntervalMs.
 func GetNscalePollIntervalMs(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "object-storage-keys:nscalePollIntervalMs")
 }
 
-// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+// The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
+//
+// Deprecated: Use provisioningTimeoutSeconds.
 func GetNscaleProvisioningTimeoutSeconds(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "object-storage-keys:nscaleProvisioningTimeoutSeconds")
 }
 
-// How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+// The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
+//
+// Deprecated: Use reconcileGraceSeconds.
 func GetNscaleReconcileGraceSeconds(ctx *pulumi.Context) float64 {
 	return config.GetFloat64(ctx, "object-storage-keys:nscaleReconcileGraceSeconds")
 }
@@ -49,4 +55,19 @@ func GetNscaleReconcileGraceSeconds(ctx *pulumi.Context) float64 {
 // The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
 func GetNscaleRegion(ctx *pulumi.Context) string {
 	return config.Get(ctx, "object-storage-keys:nscaleRegion")
+}
+
+// First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+func GetPollIntervalMs(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "object-storage-keys:pollIntervalMs")
+}
+
+// How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+func GetProvisioningTimeoutSeconds(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "object-storage-keys:provisioningTimeoutSeconds")
+}
+
+// How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+func GetReconcileGraceSeconds(ctx *pulumi.Context) float64 {
+	return config.GetFloat64(ctx, "object-storage-keys:reconcileGraceSeconds")
 }

@@ -36,21 +36,36 @@ The Nscale API base URL (else NSCALE_API_URL; default https://storage.unikorn.ns
 
 nscalePollIntervalMs: Optional[float]
 """
-First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
 """
 
 nscaleProvisioningTimeoutSeconds: Optional[float]
 """
-How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
 """
 
 nscaleReconcileGraceSeconds: Optional[float]
 """
-How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
 """
 
 nscaleRegion: Optional[str]
 """
 The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
+"""
+
+pollIntervalMs: Optional[float]
+"""
+First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+"""
+
+provisioningTimeoutSeconds: Optional[float]
+"""
+How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+"""
+
+reconcileGraceSeconds: Optional[float]
+"""
+How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
 """
 

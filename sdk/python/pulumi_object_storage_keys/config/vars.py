@@ -51,21 +51,21 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def nscale_poll_interval_ms(self) -> Optional[float]:
         """
-        First wait between provisioning polls, in milliseconds (default 200). Else NSCALE_POLL_INTERVAL_MS.
+        The earlier name of `pollIntervalMs`, still read when `pollIntervalMs` is not set.
         """
         return __config__.get_float('nscalePollIntervalMs')
 
     @_builtins.property
     def nscale_provisioning_timeout_seconds(self) -> Optional[float]:
         """
-        How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        The earlier name of `provisioningTimeoutSeconds`, still read when `provisioningTimeoutSeconds` is not set.
         """
         return __config__.get_float('nscaleProvisioningTimeoutSeconds')
 
     @_builtins.property
     def nscale_reconcile_grace_seconds(self) -> Optional[float]:
         """
-        How long to look for a key whose create response was lost, in seconds (default 30). Else NSCALE_RECONCILE_GRACE_SECONDS.
+        The earlier name of `reconcileGraceSeconds`, still read when `reconcileGraceSeconds` is not set.
         """
         return __config__.get_float('nscaleReconcileGraceSeconds')
 
@@ -75,4 +75,25 @@ class _ExportableConfig(types.ModuleType):
         The S3 signing region for Nscale keys (else NSCALE_S3_REGION).
         """
         return __config__.get('nscaleRegion')
+
+    @_builtins.property
+    def poll_interval_ms(self) -> Optional[float]:
+        """
+        First wait between provisioning polls, in milliseconds (default 200). Else OSK_POLL_INTERVAL_MS or NSCALE_POLL_INTERVAL_MS.
+        """
+        return __config__.get_float('pollIntervalMs')
+
+    @_builtins.property
+    def provisioning_timeout_seconds(self) -> Optional[float]:
+        """
+        How long to wait for a key to be provisioned or deleted, in seconds (default 600). Else OSK_PROVISIONING_TIMEOUT_SECONDS or NSCALE_PROVISIONING_TIMEOUT_SECONDS.
+        """
+        return __config__.get_float('provisioningTimeoutSeconds')
+
+    @_builtins.property
+    def reconcile_grace_seconds(self) -> Optional[float]:
+        """
+        How long to look for a key whose create response was lost, in seconds (default 30). Else OSK_RECONCILE_GRACE_SECONDS or NSCALE_RECONCILE_GRACE_SECONDS.
+        """
+        return __config__.get_float('reconcileGraceSeconds')
 
