@@ -2,15 +2,17 @@
  * Code generation through the engine and the repository's stand-in Node.js language host
  * (tools/pulumi/language-nodejs: GeneratePackage, GenerateProgram): `pulumi package gen-sdk
  * --language nodejs` from the plugin itself gives exactly the committed sdk/nodejs, and `pulumi
- * import --out <file>.ts` in a TypeScript project writes the declaration of the imported key.
+ * import --out <file>.ts` in a TypeScript project writes the declaration of the imported key, and
+ * `pulumi convert --from yaml --language typescript` (with pulumi-converter-yaml) writes a program
+ * on the SDK.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { Emulator } from "../../src/emulator";
-import { REPO_ROOT } from "./consumer-support";
+import { emulatorEnv, type Emulator } from "../../src/emulator";
+import { ensureTool, REPO_ROOT } from "./consumer-support";
 import { pulumiInFolder, useSuiteEngine } from "./examples-support";
 import { prepareLocalBackend } from "./harness";
 import { BLANK_PROVIDER_ENV, startSuiteEmulator } from "./support";
@@ -68,8 +70,7 @@ describe("code generation through the stand-in Node.js language host", () => {
       ...BLANK_PROVIDER_ENV,
       ...backend.env,
       PATH: [path.join(REPO_ROOT, "bin"), process.env.PATH].join(path.delimiter),
-      NSCALE_API_URL: emu.nscaleApiUrl,
-      NSCALE_API_TOKEN: emu.nscaleToken,
+      ...emulatorEnv(emu),
       OSK_IMPORT_SECRET_ACCESS_KEY: key.spec.secret,
     };
     const { ok } = pulumiInFolder(eng, dir, env);
@@ -81,5 +82,23 @@ describe("code generation through the stand-in Node.js language host", () => {
     expect(code).toContain('name: "ts-import"');
     expect(code).toContain(`endpointId: "${emu.endpointId}"`);
     expect(code).not.toContain(key.spec.secret);
+  });
+
+  it("pulumi convert --from yaml --language typescript --generate-only turns examples/yaml-bucket-app into a TypeScript program on the SDK", async (ctx) => {
+    const eng = suite.need(ctx);
+    const yamlBin = await ensureTool("ensure-pulumi-yaml"); // holds pulumi-converter-yaml too
+    const src = path.join(suite.dir, "convert-src");
+    await fs.mkdir(src, { recursive: true });
+    const program = await fs.readFile(path.join(REPO_ROOT, "examples", "yaml-bucket-app", "Pulumi.yaml"), "utf8");
+    await fs.writeFile(path.join(src, "Pulumi.yaml"), program.replace("path: ../../bin", `path: ${path.join(REPO_ROOT, "bin")}`));
+    const out = path.join(suite.dir, "convert-out");
+    const env = { PULUMI_HOME: path.join(suite.dir, "convert-home"), PATH: [yamlBin, process.env.PATH].join(path.delimiter) };
+    const { ok } = pulumiInFolder(eng, src, env);
+    // --generate-only: without it, convert installs the generated SDK's package from npm, where it is not.
+    await ok("convert", "--from", "yaml", "--language", "typescript", "--generate-only", "--out", out);
+    const code = await fs.readFile(path.join(out, "index.ts"), "utf8");
+    expect(code).toContain('import * as object_storage_keys from "@pulumi-object-storage-keys/sdk";');
+    expect(code).toMatch(/new object_storage_keys\.ObjectStorageAccessKey\("appKey", \{\s*cloud: "hostup"/);
+    expect(code).toContain("secretAccessKey: appKey.secretAccessKey");
   });
 });
