@@ -9,6 +9,7 @@
 import { ConfigurationError, credentialHowTo as howTo, type CredentialWays, type Origin } from "./errors";
 import { defaultRetryPolicy } from "./http/retry";
 import { defaultTimeouts, type HttpTimeouts } from "./http/timeouts";
+import type { Dispatcher } from "undici";
 
 export interface ConfigSource {
   get(key: string): string | undefined;
@@ -268,6 +269,11 @@ export interface Connection {
   apiUrl: string;
   credential: string;
   http: HttpSettings;
+  /**
+   * The transport the cloud's API client sends through; default: the shared pool. Lifecycle rules
+   * are unit-tested by passing a mock transport (undici's MockAgent) here, with no server.
+   */
+  transport?: Dispatcher;
 }
 
 export interface Resolved {

@@ -11,6 +11,8 @@ import { closeServer, createListener, listen, type PipelineContext } from "./ser
 import { EmulatorState, SEEDED_ENDPOINT_ID } from "./state";
 import type { Emulator, EmulatorOptions, RequestLogEntry } from "./types";
 
+export { emulatorConfig, emulatorEnv } from "./env";
+
 export type {
   BucketSnapshot,
   EmulatedCloud,

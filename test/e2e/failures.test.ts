@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import type { Emulator } from "../../src/emulator";
+import { emulatorEnv as connectionEnv, type Emulator } from "../../src/emulator";
 import { createTestStack, exportStackEncrypted, readStateFile, type TestStack } from "./harness";
 import {
   CONFIG_ONLY_ENV,
@@ -45,7 +45,7 @@ describe("failure paths (real engine)", () => {
       noCreds = await createTestStack({
         projectName: "osk-e2e-nocreds",
         program,
-        envVars: { ...CONFIG_ONLY_ENV, NSCALE_API_URL: emu.nscaleApiUrl, HOSTUP_API_URL: emu.hostupApiUrl },
+        envVars: { ...CONFIG_ONLY_ENV, ...connectionEnv(emu, { credentials: false }) },
       });
       return ts;
     },

@@ -17,7 +17,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { afterAll, beforeAll, expect } from "vitest";
 
-import { startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from "../../src/emulator";
+import { emulatorConfig, emulatorEnv as connectionEnv, startEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from "../../src/emulator";
 import { BLANK_CLOUD_ENV, REPO_ROOT, suiteGate, type SuiteGate, type TestStack } from "./harness";
 
 export { suiteGate, type SuiteGate } from "./harness";
@@ -66,10 +66,7 @@ export function emulatorEnv(emu: Emulator): Record<string, string> {
   return {
     ...BLANK_PROVIDER_ENV,
     ...TIMING_ENV,
-    NSCALE_API_TOKEN: emu.nscaleToken,
-    NSCALE_API_URL: emu.nscaleApiUrl,
-    HOSTUP_API_KEY: emu.hostupApiKey,
-    HOSTUP_API_URL: emu.hostupApiUrl,
+    ...connectionEnv(emu),
   };
 }
 
@@ -78,10 +75,7 @@ export const CONFIG_ONLY_ENV: Readonly<Record<string, string>> = { ...BLANK_PROV
 
 /** Credentials (as secrets) and API URLs of both clouds as stack config: `nscale:apiToken`, `hostup:apiKey`, ... */
 export async function setCredentialsConfig(stack: Stack, emu: Emulator): Promise<void> {
-  await stack.setConfig("nscale:apiToken", { value: emu.nscaleToken, secret: true });
-  await stack.setConfig("nscale:apiUrl", { value: emu.nscaleApiUrl });
-  await stack.setConfig("hostup:apiKey", { value: emu.hostupApiKey, secret: true });
-  await stack.setConfig("hostup:apiUrl", { value: emu.hostupApiUrl });
+  await stack.setAllConfig(emulatorConfig(emu));
 }
 
 // ---------------------------------------------------------------------------------------------

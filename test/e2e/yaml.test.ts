@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { Emulator } from "../../src/emulator";
+import { emulatorEnv, type Emulator } from "../../src/emulator";
 import { FIXTURES, REPO_ROOT, ensureTool, exec, npmInstall, packRepo, suiteSdkVersion } from "./consumer-support";
 import { pulumiInFolder, transcript, useSuiteEngine } from "./examples-support";
 import { prepareLocalBackend, readStateFile } from "./harness";
@@ -75,7 +75,7 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     const eng = suite.need(ctx);
     const backend = await prepareLocalBackend(suite.dir, "yaml-test");
     // The credentials come from the plugin's config only; the URLs from the environment (its fallback).
-    const env = { ...BLANK_PROVIDER_ENV, ...TIMING_ENV, ...backend.env, PATH: pathWithPlugin, NSCALE_API_URL: emu.nscaleApiUrl, HOSTUP_API_URL: emu.hostupApiUrl };
+    const env = { ...BLANK_PROVIDER_ENV, ...TIMING_ENV, ...backend.env, PATH: pathWithPlugin, ...emulatorEnv(emu, { credentials: false }) };
     const { pulumi, ok, consoleText } = pulumiInFolder(eng, project, env);
     const nscaleBefore = nscaleKeyIds(emu);
     const hostupBefore = hostupKeyIds(emu);

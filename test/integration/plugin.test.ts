@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Status } from "@pulumi/pulumi/proto/status_pb";
 import { ErrorResourceInitFailed } from "@pulumi/pulumi/proto/provider_pb";
-import type { Emulator } from "../../src/emulator";
+import { emulatorEnv, type Emulator } from "../../src/emulator";
 import { isSecretWire, secretWire } from "../../src/plugin/wire";
 import { FAST_PROVIDER_KNOBS, nscaleAccessKey, useEmulator } from "./support";
 import { startPlugin, urnOf, type RunningPlugin } from "./plugin-support";
@@ -29,7 +29,7 @@ async function outsideKey(name: string) {
 
 /** The plugin's environment: the emulator's URLs and fast knobs, but no credential. */
 function pluginEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, ...FAST_PROVIDER_KNOBS, NSCALE_API_URL: emu.nscaleApiUrl, HOSTUP_API_URL: emu.hostupApiUrl, ...extra };
+  return { PATH: process.env.PATH, ...FAST_PROVIDER_KNOBS, ...emulatorEnv(emu, { credentials: false }), ...extra };
 }
 
 function plain(v: unknown): unknown {

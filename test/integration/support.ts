@@ -18,7 +18,7 @@ import { request } from "undici";
 import { forgetCachedReads } from "../../src/clouds/cache";
 import * as hostup from "../../src/clouds/hostup/schemas";
 import * as nscale from "../../src/clouds/nscale/schemas";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator";
+import { emulatorEnv, startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator";
 import { ProviderApiError } from "../../src/errors";
 import * as provider from "../../src/provider";
 
@@ -54,12 +54,7 @@ export function useEmulator(options: EmulatorOptions | undefined, started: (emu:
 
 /** Where the provider finds the emulator: the same variables a user sets for the real clouds. */
 export function emulatorConnectionEnv(emu: Emulator): Record<string, string> {
-  return {
-    NSCALE_API_URL: emu.nscaleApiUrl,
-    NSCALE_API_TOKEN: emu.nscaleToken,
-    HOSTUP_API_URL: emu.hostupApiUrl,
-    HOSTUP_API_KEY: emu.hostupApiKey,
-  };
+  return emulatorEnv(emu);
 }
 
 /** Fast polls, short provisioning timeout and reconcile grace, a small 429 retry budget. */

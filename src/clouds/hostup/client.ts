@@ -1,6 +1,7 @@
 /**
  * HostUp object-storage API client: the only code that knows HostUp's paths and envelope.
  */
+import type { Dispatcher } from "undici";
 import { ProviderApiError } from "../../errors";
 import { HttpClient, headerValue, type RawResponse } from "../../http/client";
 import type { z } from "zod";
@@ -28,6 +29,8 @@ export interface HostUpClientOptions {
   observer?: RetryObserver;
   /** Tests tighten the retry policy; operations pass `http` instead. */
   retry?: Partial<RetryPolicy>;
+  /** The transport to send through; default: the shared pool. */
+  transport?: Dispatcher;
 }
 
 /** HostUp's own error body (either documented shape), or undefined for a body from anything else. */
@@ -95,6 +98,7 @@ export class HostUpClient {
       ...(options.http ? { timeouts: options.http.timeouts } : {}),
       retry: { ...(options.http ? retryPolicyWithBudget(options.http.retryBudgetMs) : {}), ...options.retry },
       observer: options.observer,
+      ...(options.transport ? { dispatcher: options.transport } : {}),
     });
   }
 

@@ -20,7 +20,7 @@ export const HOSTUP_DEFAULT_REGION = "eu-north-1";
 
 export function hostupClient(ctx: OperationContext): HostUpClient {
   const c = ctx.connection;
-  return new HostUpClient({ apiUrl: c.apiUrl, apiKey: c.credential, http: c.http, hints: hostupHints });
+  return new HostUpClient({ apiUrl: c.apiUrl, apiKey: c.credential, http: c.http, hints: hostupHints, transport: c.transport });
 }
 
 type Service = { s3Endpoint: string; region: string };

@@ -3,6 +3,7 @@
  * the zod schemas in ./schemas; every failure becomes a ProviderApiError. It receives resolved
  * values (URL, token, HTTP settings, hints), never setting names.
  */
+import type { Dispatcher } from "undici";
 import { HttpClient, type RawResponse } from "../../http/client";
 import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
 import type { HttpSettings } from "../../settings";
@@ -20,6 +21,8 @@ export interface NscaleClientOptions {
   observer?: RetryObserver;
   /** Tests tighten the retry policy; operations pass `http` instead. */
   retry?: Partial<RetryPolicy>;
+  /** The transport to send through; default: the shared pool. */
+  transport?: Dispatcher;
 }
 
 /** Nscale's own error body (see ErrorBody), or undefined for a body from anything else. */
@@ -72,6 +75,7 @@ export class NscaleClient {
       ...(options.http ? { timeouts: options.http.timeouts } : {}),
       retry: { ...(options.http ? retryPolicyWithBudget(options.http.retryBudgetMs) : {}), ...options.retry },
       observer: options.observer,
+      ...(options.transport ? { dispatcher: options.transport } : {}),
     });
   }
 

@@ -26,7 +26,7 @@ const MAX_POLL_INTERVAL_MS = 5_000;
 
 export function nscaleClient(ctx: OperationContext): NscaleClient {
   const c = ctx.connection;
-  return new NscaleClient({ apiUrl: c.apiUrl, token: c.credential, http: c.http, hints: nscaleHints });
+  return new NscaleClient({ apiUrl: c.apiUrl, token: c.credential, http: c.http, hints: nscaleHints, transport: c.transport });
 }
 
 /** The endpoint is read once per process, URL, token and endpoint: every key on it shares the answer. */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { startEmulator, type Emulator } from "../../src/emulator";
+import { emulatorEnv, startEmulator, type Emulator } from "../../src/emulator";
 import { ACCESS_KEY_TYPE, SECRET_SIG } from "../../src/import/build";
 import { runImportFile, SECRET_ENV, type ImportIo } from "../../src/import/command";
 
@@ -35,10 +35,7 @@ afterEach(async () => {
 function io(over: Partial<ImportIo> & { stdin?: string; extraEnv?: Record<string, string> } = {}): ImportIo {
   return {
     env: {
-      NSCALE_API_URL: emu.nscaleApiUrl,
-      NSCALE_API_TOKEN: emu.nscaleToken,
-      HOSTUP_API_URL: emu.hostupApiUrl,
-      HOSTUP_API_KEY: emu.hostupApiKey,
+      ...emulatorEnv(emu),
       NSCALE_POLL_INTERVAL_MS: "10",
       ...over.extraEnv,
     },
