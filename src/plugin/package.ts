@@ -6,6 +6,7 @@
 import { clouds } from "../clouds/registry";
 import { BucketInputs, BucketState } from "../model/bucket";
 import { secretFieldsOf } from "../model/fields";
+import { describeImport } from "../import/native-id";
 import { accessKeyOperations, bucketOperations, type ResourceOperations } from "../provider/operations";
 import type { ObjectSchema } from "../clouds/contract";
 
@@ -25,6 +26,8 @@ export interface ServedResource {
   /** Outputs every instance has. */
   requiredOutputs: readonly string[];
   secrets: ReadonlySet<string>;
+  /** What `pulumi import <token> <name> <id>` reads (the key); absent: the type cannot be imported. */
+  importer?: typeof describeImport;
 }
 
 const cloudModules = Object.values(clouds);
@@ -39,6 +42,7 @@ export const RESOURCES: readonly ServedResource[] = [
     description:
       "An object-storage access key on Nscale or HostUp. The secret is returned by the cloud only once and kept as a Pulumi secret; changing a replacing input (or `rotationTrigger`) creates the new key before the old one is deleted.",
     operations: accessKeyOperations,
+    importer: describeImport,
     inputs: cloudModules.map((m) => m.inputs),
     outputs: cloudModules.map((m) => m.state),
     requiredInputs: ["cloud"],

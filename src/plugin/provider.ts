@@ -6,7 +6,6 @@
  */
 import type * as provider from "@pulumi/pulumi/provider";
 import { KeyCreatedButFailed, LifecycleError } from "../errors";
-import { describeImport } from "../import/native-id";
 import { INTERNAL_INPUTS } from "../model/fields";
 import { PartialCreateError } from "../provider/abi";
 import { sources } from "../provider/operations";
@@ -70,8 +69,8 @@ export function nativeProvider(log: (line: string) => void = (line) => console.e
       const current = unwrap(props);
       if (Object.keys(current.plain).length === 0) {
         // `pulumi import`: no state yet, only the ID. Import is an access-key operation.
-        if (resource !== RESOURCES[0]) throw new LifecycleError({ code: "not_importable", token: resource.token });
-        const { key, notes } = await describeImport(id, name, sources());
+        if (!resource.importer) throw new LifecycleError({ code: "not_importable", token: resource.token });
+        const { key, notes } = await resource.importer(id, name, sources());
         for (const note of notes) log(`warning: ${note}`);
         const inputs = Object.fromEntries(Object.entries(key.inputs).filter(([k]) => !internal.includes(k)));
         return { id: key.id, props: wrap(key.outputs, resource.secrets), inputs: wrap(inputs, resource.secrets) };
