@@ -147,6 +147,15 @@ describe("native import (read with no state: no properties at all, as the engine
     }
   });
 
+  it("refuses to import a bucket, saying what to do instead", async () => {
+    const plugin = await startPlugin(pluginEnv());
+    try {
+      await expect(plugin.read("some-bucket", urnOf("ObjectStorageBucket", "data"), undefined)).rejects.toThrow(/cannot be imported/);
+    } finally {
+      await plugin.close();
+    }
+  });
+
   it("refuses a wrong secret and a malformed ID, naming the forms", async () => {
     const outside = await outsideKey("wrong-secret-key");
     const plugin = await startPlugin(pluginEnv({ OSK_IMPORT_SECRET_ACCESS_KEY: "not-the-secret-at-all" }));
