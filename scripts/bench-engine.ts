@@ -154,8 +154,11 @@ async function main(): Promise<void> {
   for (const entry of ["dist/index.js", "dist/emulator/index.js"]) {
     if (!(await fs.stat(path.join(opts.packageDir, entry)).catch(() => undefined))) throw new Error(`${path.join(opts.packageDir, entry)} is missing: build that package first`);
   }
+  // The package under test, by path (a build of another checkout, or this one).
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const lib = require(path.join(opts.packageDir, "dist", "index.js")) as { ObjectStorageAccessKey: new (name: string, args: never) => pulumi.CustomResource };
   const { startEmulator } = require(path.join(opts.packageDir, "dist", "emulator")) as { startEmulator: (o: EmulatorOptions) => Promise<Emu> };
+  /* eslint-enable @typescript-eslint/no-require-imports */
 
   const tmp = await makeTempDir("osk-bench-engine-");
   const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${s}\n`);
@@ -346,6 +349,6 @@ function report(samples: Sample[], lags: LagSample[], opts: Options, engine: Eng
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench-engine: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`bench-engine: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

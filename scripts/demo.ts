@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseOptions(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`demo: ${(err as Error).message}\nRun with --help for usage.\n`);
+    process.stderr.write(`demo: ${(err instanceof Error ? err.message : String(err))}\nRun with --help for usage.\n`);
     return 2;
   }
   if (parsed === "help") {
@@ -194,7 +194,7 @@ async function keep({ progress, local, clouds }: AppRun<Summary>, opts: Options)
 main().then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`demo: ${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`demo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

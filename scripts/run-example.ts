@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseAppArgs(rest, { defaultStack: "example", extra: { real: { type: "boolean", default: false } } });
   } catch (err) {
-    process.stderr.write(`run-example: ${(err as Error).message}\n`);
+    process.stderr.write(`run-example: ${(err instanceof Error ? err.message : String(err))}\n`);
     return 2;
   }
   if (parsed.help) {
@@ -125,6 +125,7 @@ function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Pr
       progress.phase(clouds.mode, clouds.mode === "emulator" ? `Nscale + HostUp APIs ${clouds.emulator!.url}, S3 ${clouds.emulator!.s3Url}` : clouds.reason),
     project() {
       // The example's own program: the function its index.ts calls under `pulumi up`.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { program } = require(path.join(exampleDir, "program.ts")) as { program: () => Record<string, pulumi.Output<unknown>> };
       return { projectName, program: async () => program(), mainDir: exampleDir };
     },
@@ -210,7 +211,7 @@ function appBundleChecks(outputs: OutputMap): { results: Record<string, boolean>
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`run-example: ${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`run-example: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -3,6 +3,7 @@
  * `pulumi-object-storage-keys emulator`: runs the local Nscale + HostUp + S3 emulator.
  * `pulumi-object-storage-keys import-file`: writes a `pulumi import --file` file for an existing key.
  */
+import { messageOf } from "./errors";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator } from "./emulator";
@@ -149,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const usage = err instanceof UsageError || (err as { usage?: boolean }).usage === true || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`${PACKAGE_NAME}: ${(err as Error).message}\n`);
+    process.stderr.write(`${PACKAGE_NAME}: ${messageOf(err)}\n`);
     if (usage) process.stderr.write(`Run "${PACKAGE_NAME} --help" for usage.\n`);
     return usage ? 2 : 1;
   }

@@ -291,6 +291,17 @@ export class KeyCreatedButFailed extends UserFacingError<KeyCreatedButFailedReas
   }
 }
 
+/** A thrown value's message: an Error's own, else its text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A thrown value, described for the transport: its `code` (ENOENT, UND_ERR_*, ...) when it has a string one, its name and message. */
+export function thrownDetails(err: unknown): { code?: string; name: string; message: string } {
+  const code = typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
+  return { ...(code !== undefined ? { code } : {}), name: err instanceof Error ? err.name : typeof err, message: messageOf(err) };
+}
+
 /** The reason an error carries, when it is one of this library's. */
 export function reasonOf(err: unknown): ErrorReason | undefined {
   return err instanceof UserFacingError ? (err.reason as ErrorReason) : undefined;

@@ -46,8 +46,6 @@ export function configKey(key: string): string {
   return configNaming(key);
 }
 
-export { describeOrigin, type Origin } from "./errors";
-
 /** A setting read from stack config and/or environment variables. */
 export interface Knob<T> {
   config?: string;

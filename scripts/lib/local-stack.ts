@@ -353,7 +353,7 @@ export async function listFiles(dir: string): Promise<string[]> {
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if (err instanceof Error && "code" in err && err.code === "ENOENT") return [];
     throw err;
   }
   const out: string[] = [];

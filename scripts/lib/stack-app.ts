@@ -413,14 +413,14 @@ export async function runStackApp<S extends AppSummary>(app: StackApp<S>): Promi
     }
     return 0;
   } catch (err) {
-    summary.error = (err as Error).message;
+    summary.error = (err instanceof Error ? err.message : String(err));
     progress.phase("FAILED", summary.error.split("\n").slice(0, 20).join("\n                  "));
     if (deployed && local && !opts.keep) {
       try {
         const n = await destroyAndRemove(local.stack);
         progress.phase("cleanup", `destroyed ${n} resources after the failure, stack removed`);
       } catch (cleanupErr) {
-        progress.phase("cleanup", `could not destroy after the failure (${(cleanupErr as Error).message.split("\n")[0]}); run: ${app.cleanupHint}`);
+        progress.phase("cleanup", `could not destroy after the failure (${(cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr)).split("\n")[0]}); run: ${app.cleanupHint}`);
       }
     }
     return 1;

@@ -6,7 +6,7 @@
  */
 import { request, type Dispatcher } from "undici";
 import type { z } from "zod";
-import { ProviderApiError, type ApiErrorDetails } from "../errors";
+import { ProviderApiError, type ApiErrorDetails, thrownDetails } from "../errors";
 import { USER_AGENT } from "../version";
 import { sharedDispatcher } from "./dispatcher";
 import { hostPacer, type HostPacer } from "./pacing";
@@ -16,8 +16,6 @@ import { defaultTimeouts, type HttpTimeouts } from "./timeouts";
 import { firstHeader, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
 
 // The module's former exports, kept so existing imports of "http/client" keep working.
-export { defaultTimeouts, type HttpTimeouts } from "./timeouts";
-export { sharedDispatcher, createDispatcher } from "./dispatcher";
 
 /** What a caller may want to say about a request that got no response. */
 export interface TransportErrorInfo {
@@ -195,7 +193,7 @@ export class HttpClient {
       const text = (await readBounded(res.body, MAX_RESPONSE_BYTES, url.origin)).toString("utf8");
       return this.rawResponse(res.statusCode, res.headers, text);
     } catch (err) {
-      const e = boundOrError(err, bound.signal) as Error & { code?: string };
+      const e = thrownDetails(boundOrError(err, bound.signal));
       const info: TransportErrorInfo = {
         operation: spec.operation,
         method: spec.method,

@@ -16,8 +16,6 @@ import type { Dispatcher } from "undici";
 import { hostPacer, originOf, type HostPacer } from "./pacing";
 import { backoffDelayMs, rateLimitDelayMs, serverRequestedDelayMs, type ResponseHeaders } from "./wait";
 
-export { backoffDelayMs, backoffCeilingMs, hostPauseAfter429Ms, rateLimitDelayMs, serverRequestedDelayMs } from "./wait";
-export { originOf } from "./pacing";
 
 export interface RetryPolicy {
   /** Attempts after the first one, for retryable failures other than 429. */
@@ -68,20 +66,6 @@ export const RETRYABLE_ERROR_CODES = [
 /** The retry count in force for 429s. */
 export function maxRetriesFor429(policy: RetryPolicy): number {
   return policy.maxRetries429 ?? DEFAULT_MAX_RETRIES_429;
-}
-
-/**
- * @deprecated Use `hostPacer.pauseMs(origin)`. Kept for callers of the old module-level pause.
- */
-export function hostPauseMs(origin: string, now = Date.now()): number {
-  return hostPacer.pauseMs(origin, now);
-}
-
-/**
- * @deprecated Use `hostPacer.pause(origin, ms)`. The pacing interceptor sets pauses itself.
- */
-export function pauseHost(origin: string, ms: number, now = Date.now()): void {
-  hostPacer.pause(origin, ms, now);
 }
 
 export interface RetryObserver {

@@ -12,13 +12,13 @@ import { parseArgs } from "node:util";
 
 import type { CloudModule, KeyIds } from "../clouds/contract";
 import { clouds, cloudFor } from "../clouds/registry";
+import { thrownDetails } from "../errors";
 import { credentialValue, type Sources } from "../settings";
 import { ACCESS_KEY_TYPE, buildImportFile, secretStateFields } from "./build";
 import { judgeCliVersion } from "./cli-version";
 import { describeKey } from "./describe";
 import { importUsage, SECRET_ENV } from "./usage";
 
-export { importUsage, SECRET_ENV } from "./usage";
 
 export class ImportUsageError extends Error {
   readonly usage = true;
@@ -251,7 +251,7 @@ async function exists(file: string): Promise<boolean> {
     await fs.lstat(file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    if (thrownDetails(err).code === "ENOENT") return false;
     throw err;
   }
 }

@@ -3,6 +3,7 @@
  * so a rule (a duration's format, what a credential may contain, which fields are secret) lives
  * here once. Nothing here knows the engine or HTTP.
  */
+import { messageOf } from "../errors";
 import { z } from "zod";
 import { credentialValue } from "../settings";
 
@@ -75,7 +76,7 @@ export function credential(what: string) {
       try {
         return credentialValue(v);
       } catch (err) {
-        ctx.addIssue({ code: "custom", message: `${(err as Error).message} Omit it to use stack config or the environment instead.` });
+        ctx.addIssue({ code: "custom", message: `${messageOf(err)} Omit it to use stack config or the environment instead.` });
         return z.NEVER;
       }
     }),

@@ -2,11 +2,10 @@
  * One signed S3 request: path-style, AWS Signature V4 by @smithy/signature-v4 (the AWS SDK's own
  * signer), sent with undici through the library's shared pool.
  */
-export { DEFAULT_SIGNING_REGION } from "./region";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { request } from "undici";
-import { ProviderApiError } from "../errors";
+import { ProviderApiError, thrownDetails } from "../errors";
 import type { Dispatcher } from "undici";
 import { sharedDispatcher } from "../http/dispatcher";
 import { retryPolicyWithBudget } from "../http/retry";
@@ -117,7 +116,7 @@ export class S3Transport {
       res = await request(url, { method: method as "GET", headers, body, dispatcher: this.dispatcher, signal: bound.signal });
       buf = await readBounded(res.body, opts.maxBodyBytes ?? MAX_RESPONSE_BYTES, this.endpoint.origin);
     } catch (err) {
-      const e = boundOrError(err, bound.signal) as Error & { code?: string };
+      const e = thrownDetails(boundOrError(err, bound.signal));
       const bounded = e.code === DEADLINE_CODE || e.code === TOO_LARGE_CODE;
       throw new ProviderApiError({
         cloud: "s3",

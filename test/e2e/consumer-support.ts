@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { readStateFile } from "./harness";
-import { pulumiInFolder, REPO_ROOT, run, transcript, useSuiteEngine, type RunResult } from "./examples-support";
+import { pulumiInFolder, REPO_ROOT, transcript, useSuiteEngine, type RunResult } from "./examples-support";
 import type { Engine } from "./harness";
 import { emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds, startSuiteEmulator } from "./support";
 

@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
+import type { ImportFile } from "../../src/import/build";
 import { createConsumerDir, getEngine, prepareLocalBackend, readStateFile, REPO_ROOT, runChild, runWithEngine, useSuiteEngine, type RunResult } from "./harness";
 import { transcript } from "./examples-support";
 import { ACCESS_KEY_TYPE, emulatorEnv, expectNoPlaintext, hostupKeyIds, nscaleKeyIds, requestsSince, SECRET_SIG, startSuiteEmulator } from "./support";
@@ -222,7 +223,7 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       console.log(`[${c.cloud}] import-file printed:\n${written.stdout}`);
       const file = path.join(p.dir, "legacy-import.json");
       expect((await fs.stat(file)).mode & 0o777, "the import file is readable by its owner only").toBe(0o600);
-      const content = JSON.parse(await fs.readFile(file, "utf8")) as { resources: Array<Record<string, any>> };
+      const content = JSON.parse(await fs.readFile(file, "utf8")) as ImportFile;
       const entry = content.resources[0]!;
       expect(content.resources).toHaveLength(1);
       expect(entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "legacy", id: made.id });

@@ -74,16 +74,18 @@ function engineError(message: string): string {
 
 /** The entry `import-file` writes, built in this process from the built package (dist/import). */
 async function importFileEntry(name: string, key: { id: string; secret: string }): Promise<Record<string, unknown>> {
-  const load = (m: string) => require(path.join(REPO_ROOT, "dist", m)) as Record<string, any>;
-  const { describeKey } = load("import/describe.js");
-  const { buildImportFile, secretStateFields } = load("import/build.js");
-  const { serializedAccessKeyProvider } = load("import/provider-text.js");
-  const { clouds } = load("clouds/registry.js");
+  // The built modules (what the package ships), typed as their sources; loaded by path at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const load = <T>(m: string): T => require(path.join(REPO_ROOT, "dist", m)) as T;
+  const { describeKey } = load<typeof import("../../src/import/describe")>("import/describe.js");
+  const { buildImportFile, secretStateFields } = load<typeof import("../../src/import/build")>("import/build.js");
+  const { serializedAccessKeyProvider } = load<typeof import("../../src/import/provider-text")>("import/provider-text.js");
+  const { clouds } = load<typeof import("../../src/clouds/registry")>("clouds/registry.js");
   const described = await describeKey(
-    { cloud: "nscale", resourceName: name, endpointId: emu.endpointId, keyId: key.id, secret: key.secret, secretFrom: "the test" },
+    { cloud: "nscale", resourceName: name, ids: { endpointId: emu.endpointId, keyId: key.id }, secret: key.secret, secretFrom: "the test" },
     { env: emulatorEnv(emu) },
   );
-  return buildImportFile(name, described, await serializedAccessKeyProvider(), secretStateFields(clouds.nscale)).resources[0];
+  return { ...buildImportFile(name, described, await serializedAccessKeyProvider(), secretStateFields(clouds.nscale)).resources[0]! };
 }
 
 function cliAtLeast(version: string, min: readonly number[]): boolean {

@@ -71,7 +71,7 @@ async function runPhase(name: string, op: (o: Record<string, unknown>) => Promis
   const events: EngineEvent[] = [];
   const from = emu.requests.length;
   const started = Date.now();
-  let result = "succeeded";
+  let result: string;
   let error = "";
   try {
     const res = await op({ ...(PARALLEL !== undefined ? { parallel: PARALLEL } : {}), onEvent: (e: EngineEvent) => void events.push(e), color: "never" });

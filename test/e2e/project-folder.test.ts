@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import { createConsumerDir, prepareLocalBackend, readStateFile } from "./harness";
-import { pulumiInFolder, REPO_ROOT, run, transcript, useSuiteEngine } from "./examples-support";
+import { pulumiInFolder, REPO_ROOT, transcript, useSuiteEngine } from "./examples-support";
 import { ACCESS_KEY_TYPE, emulatorEnv, expectNoPlaintext, hostupKeyIds, newSince, nscaleKeyIds, startSuiteEmulator } from "./support";
 
 interface Project {

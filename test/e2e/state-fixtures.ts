@@ -102,6 +102,8 @@ function captureState(emu: Emulator): EmulatorState {
   const original = proto.snapshot;
   let captured: EmulatorState | undefined;
   proto.snapshot = function (this: EmulatorState) {
+    // The point: keep the emulator's own state object, the one its snapshot reads.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     captured = this;
     return original.call(this);
   };

@@ -97,7 +97,7 @@ async function marker(): Promise<string[]> {
   try {
     return (await fs.readFile(markerFile, "utf8")).trim().split("\n");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if (err instanceof Error && "code" in err && err.code === "ENOENT") return [];
     throw err;
   }
 }

@@ -10,13 +10,12 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import { PartialCreateError } from "../../src/provider/abi";
 import * as provider from "../../src/provider";
-import { keyInputs, useProviderEmulator } from "./support";
+import { keyInputs, useProviderEmulator, failure } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim; // adopt-errors";
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey } = keyInputs(() => emu, SHIM);
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);
 
 /** What no adoption error may say: it records nothing, and the key is not this library's to destroy. */
 function expectNothingRecorded(err: Error, keyId: string): void {

@@ -11,7 +11,8 @@
 import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
-import { keyInputs, useProviderEmulator } from "./support";
+import { PartialCreateError } from "../../src/provider/abi";
+import { failure, keyInputs, useProviderEmulator } from "./support";
 import { FOREIGN_LOOKALIKES } from "../fixtures/foreign-error-bodies";
 
 let emu: Emulator;
@@ -20,7 +21,6 @@ useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisio
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
 const liveNscale = () => emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id);
 const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);
 const posts = (path: RegExp) => emu.requests.filter((r) => r.method === "POST" && path.test(r.path)).length;
 
 /** HostUp's documented success envelope around `data`. */
@@ -130,7 +130,8 @@ describe("an unknown provisioningStatus never loses a key (behaviour 7)", () => 
     const saved = process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS;
     process.env.NSCALE_PROVISIONING_TIMEOUT_SECONDS = "0.3";
     try {
-      const err = (await failure(provider.create(await nscaleKey()))) as Error & { id?: string; properties?: Record<string, unknown> };
+      const err = await failure(provider.create(await nscaleKey()));
+      if (!(err instanceof PartialCreateError)) throw new Error(`expected a PartialCreateError, got ${err.name}: ${err.message}`);
       expect(err.message).toMatch(/still "queued" \(a status this library does not know, so it counts as not ready\) after 0.3 s/);
       expect(err.message).not.toMatch(/lost|deleted again/);
       expect(err.properties).toMatchObject({ provisioningStatus: "queued" });

@@ -8,17 +8,16 @@
  * re-send (one empty search sufficed: the re-send met the lagging key's name, or came at once).
  */
 import { describe, expect, it } from "vitest";
-import { MARKER_TAG } from "../../src/clouds/nscale/lifecycle";
+import { MARKER_TAG } from "../../src/clouds/nscale/reasons";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { FOREIGN_LOOKALIKES } from "../fixtures/foreign-error-bodies";
-import { call, FAST_PROVIDER_KNOBS, keyInputs, useProviderEmulator } from "./support";
+import { call, FAST_PROVIDER_KNOBS, keyInputs, useProviderEmulator, failure } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey } = keyInputs(() => emu, SHIM);
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);
 const listRoute = /\/accesskeys$/;
 const GRACE_MS = Number(FAST_PROVIDER_KNOBS.NSCALE_RECONCILE_GRACE_SECONDS) * 1000;
 

@@ -9,7 +9,7 @@ import { NscaleClient } from "../../src/clouds/nscale/client";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { S3Client } from "../../src/s3/client";
-import { keyInputs, useProviderEmulator } from "./support";
+import { keyInputs, useProviderEmulator, failure } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
@@ -18,7 +18,6 @@ useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisio
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
 const liveNscale = () => emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id);
 const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);
 const keyRoute = /\/accesskeys\/[^/]+$/;
 
 describe("a key counts as gone only on the API's own not-found", () => {
@@ -90,14 +89,14 @@ describe("a key counts as gone only on the API's own not-found", () => {
 describe("lost-response cleanup deletes only its own key (ownership marker)", () => {
   it("never deletes another stack's key with the same name created meanwhile", async () => {
     emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "status", status: 503 } });
-    const first = provider.create(await nscaleKey({ name: "shared-name" })).catch((e: unknown) => e as Error);
+    const first = failure(provider.create(await nscaleKey({ name: "shared-name" })));
     // The other stack's create lands while the first one's cleanup is looking.
     while (!emu.requests.some((r) => r.method === "POST")) await new Promise((r) => setTimeout(r, 5));
     const other = await new NscaleClient({ apiUrl: emu.nscaleApiUrl, token: emu.nscaleToken }).createAccessKey(emu.endpointId, {
       metadata: { name: "shared-name" },
       spec: { identityPolicy: "bucket-admin" },
     });
-    const err = (await first) as Error;
+    const err = await first;
     expect(err.message).toMatch(/most likely nothing was created/);
     expect(liveNscale()).toContain(other.metadata.id);
   });

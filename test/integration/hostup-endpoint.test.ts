@@ -9,13 +9,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
-import { keyInputs, useProviderEmulator } from "./support";
+import { keyInputs, useProviderEmulator, failure } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
 useProviderEmulator((e) => (emu = e));
 const { hostupKey } = keyInputs(() => emu, SHIM);
-const failure = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a failure"), (e: unknown) => e as Error);
 
 /** An S3 endpoint that knows no key at all: every request is S3's own InvalidAccessKeyId. */
 let oldS3 = "";

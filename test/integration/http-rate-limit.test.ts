@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { HttpClient, sharedDispatcher, type TransportErrorInfo } from "../../src/http/client";
+import { HttpClient, type TransportErrorInfo } from "../../src/http/client";
+import { sharedDispatcher } from "../../src/http/dispatcher";
 import type { RetryPolicy } from "../../src/http/retry";
 import { apiError as failure } from "./support";
 

@@ -11,8 +11,9 @@ import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { emulatorEnv, startEmulator, type Emulator } from "../../src/emulator";
-import { ACCESS_KEY_TYPE, SECRET_SIG } from "../../src/import/build";
-import { runImportFile, SECRET_ENV, type ImportIo } from "../../src/import/command";
+import { ACCESS_KEY_TYPE, SECRET_SIG, type ImportFile, type ImportFileEntry } from "../../src/import/build";
+import { runImportFile, type ImportIo } from "../../src/import/command";
+import { SECRET_ENV } from "../../src/import/usage";
 
 let emu: Emulator;
 let dir: string;
@@ -76,14 +77,14 @@ async function hostupKey(label: string) {
 }
 
 const out = () => path.join(dir, "import.json");
-const readFile = async () => JSON.parse(await fs.readFile(out(), "utf8")) as { resources: Array<Record<string, any>> };
+const readFile = async () => JSON.parse(await fs.readFile(out(), "utf8")) as ImportFile;
 const noFile = async () => expect(fs.access(out())).rejects.toThrow();
 
-async function failure(run: Promise<unknown>): Promise<Error & { usage?: boolean }> {
+async function failure(run: Promise<unknown>): Promise<Error & { usage?: unknown }> {
   let caught: unknown;
   await run.catch((err: unknown) => (caught = err));
-  expect(caught, "the command was expected to fail").toBeInstanceOf(Error);
-  return caught as Error & { usage?: boolean };
+  if (!(caught instanceof Error)) throw new Error(`the command was expected to fail with an Error, got ${String(caught)}`);
+  return caught;
 }
 
 describe("import-file: Nscale", () => {
@@ -147,7 +148,7 @@ describe("import-file: Nscale", () => {
   it("the secret from stdin (--secret-from-stdin), its trailing newline trimmed", async () => {
     const key = await nscaleKey("stdin-key");
     await runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "k", "--out", "import.json", "--secret-from-stdin"], io({ stdin: `${key.secret}\n` }));
-    expect((await readFile()).resources[0]!.outputs.secretAccessKey.plaintext).toBe(JSON.stringify(key.secret));
+    expect((await readFile()).resources[0]!.outputs.secretAccessKey).toMatchObject({ plaintext: JSON.stringify(key.secret) });
   });
 
   it("a secret that does not sign for the key is refused after a signed S3 request; no file", async () => {
@@ -246,7 +247,7 @@ describe("import-file --import: the command runs `pulumi import` itself, and no 
     const key = await nscaleKey(`run-import-${pulumiExit}`);
     const tmp = path.join(dir, "tmp");
     await fs.mkdir(tmp);
-    const seen: Array<{ args: string[]; fileMode: number; dirMode: number; entry: Record<string, any> }> = [];
+    const seen: Array<{ args: string[]; fileMode: number; dirMode: number; entry: ImportFileEntry }> = [];
     const run = runImportFile(
       ["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "legacy", "--import", "--stack", "dev"],
       io({
@@ -257,7 +258,7 @@ describe("import-file --import: the command runs `pulumi import` itself, and no 
             args,
             fileMode: (await fs.stat(file)).mode & 0o777,
             dirMode: (await fs.stat(path.dirname(file))).mode & 0o777,
-            entry: (JSON.parse(await fs.readFile(file, "utf8")) as { resources: Array<Record<string, any>> }).resources[0]!,
+            entry: (JSON.parse(await fs.readFile(file, "utf8")) as ImportFile).resources[0]!,
           });
           return pulumiExit;
         },

@@ -7,7 +7,7 @@ import type { Emulator } from "../../src/emulator";
 import { LifecycleError, ProviderApiError } from "../../src/errors";
 import { PartialCreateError } from "../../src/provider/abi";
 import * as provider from "../../src/provider";
-import { keyInputs, useProviderEmulator } from "./support";
+import { failure, keyInputs, useProviderEmulator } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
@@ -62,7 +62,7 @@ describe("Nscale lifecycle", () => {
     try {
       const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PartialCreateError);
-      expect((err as Error).message).toMatch(/still (provisioning|pending) after 0.3 s/);
+      expect((err instanceof Error ? err.message : String(err))).toMatch(/still (provisioning|pending) after 0.3 s/);
       // The next `up` resumes through update once provisioning completes.
       const partial = err as PartialCreateError;
       emu.setNscaleKeyStatus(partial.id, "provisioned");
@@ -106,7 +106,7 @@ describe("Nscale lifecycle", () => {
     const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
     expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: expect.stringMatching(/^admin-[a-z0-9]{7}$/) } });
-    expect((err as Error).message).toMatch(/did not match the documented format/);
+    expect((err instanceof Error ? err.message : String(err))).toMatch(/did not match the documented format/);
   });
 
   it("refresh and delete wait out the 404 lag of a key recorded before it became visible", async () => {
@@ -262,7 +262,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
       while (posts("/accesskeys") < 2) await new Promise((r) => setTimeout(r, 5));
       emu.clearFaults();
     })();
-    const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
+    const err = await failure(provider.create(await nscaleKey()));
     await lagEnds;
     expect(err).toMatchObject({ reason: { code: "nscale.create_cleaned", cause: { code: "http_status", status: 429 } } });
     expect(posts("/accesskeys")).toBe(2); // the retry met the name conflict and sent nothing more
@@ -274,7 +274,7 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
     const listPath = `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
     emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "status", status: 429, retryAfter: "0" } });
     emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: Infinity, action: { kind: "status", status: 500 } });
-    const err = (await provider.create(await nscaleKey()).catch((e: unknown) => e)) as Error;
+    const err = await failure(provider.create(await nscaleKey()));
     expect(err).toMatchObject({ reason: { code: "nscale.create_unconfirmed", cause: { code: "http_status", status: 429 } } });
     expect(posts("/accesskeys")).toBe(1);
   });

@@ -212,7 +212,7 @@ describe("DeleteObjects", () => {
     const err = await new S3Client(options(reader)).deleteObjects("guarded", ["a & b", "<c>", "d"]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderApiError);
     expect(err).toMatchObject({ cloud: "s3", status: 200, code: "AccessDenied" });
-    expect((err as Error).message).toContain('3 of 3 keys were not deleted: "a & b" (AccessDenied: Access Denied), "<c>" (AccessDenied');
+    expect((err instanceof Error ? err.message : String(err))).toContain('3 of 3 keys were not deleted: "a & b" (AccessDenied: Access Denied), "<c>" (AccessDenied');
     expect(emu.inspect().s3.buckets[0]?.objects).toBe(3);
     expect(await adminClient.emptyBucket("guarded")).toEqual({ objects: 3, requests: 2 });
   });

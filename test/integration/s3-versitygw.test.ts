@@ -86,7 +86,7 @@ async function startGateway(bin: string, dir: string, iam: boolean): Promise<Gat
     await waitForPort(port, child);
   } catch (err) {
     child.kill("SIGKILL");
-    throw new Error(`${(err as Error).message}: ${stderr.trim()}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}: ${stderr.trim()}`, { cause: err });
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -186,8 +186,8 @@ describe("S3Client against versitygw", () => {
     try {
       bin = await run("bash", [path.join(REPO_ROOT, "scripts", "ensure-versitygw")]);
     } catch (err) {
-      const reason = `versitygw unavailable: ${(err as Error).message}`;
-      if (isCI()) throw new Error(reason);
+      const reason = `versitygw unavailable: ${err instanceof Error ? err.message : String(err)}`;
+      if (isCI()) throw new Error(reason, { cause: err });
       skipReason = reason;
       return;
     }

@@ -193,3 +193,14 @@ export async function hostupAccessKey(emu: Emulator, label: string): Promise<S3C
   const key = hostup.KeyCreateResponse.parse(await res.body.json()).data.key;
   return { accessKeyId: key.accessKey, secretAccessKey: key.secretKey, region: "eu-north-1" };
 }
+
+/** The error a promise rejects with (an Error: anything else fails the test). */
+export function failure(p: Promise<unknown>): Promise<Error> {
+  return p.then(
+    () => expect.unreachable("expected a failure"),
+    (e: unknown) => {
+      if (e instanceof Error) return e;
+      throw new Error(`expected an Error, got ${String(e)}`, { cause: e });
+    },
+  );
+}

@@ -133,7 +133,7 @@ describe("the first `up` after the import: the printed declaration against the i
       verdict = diffKey({ ...nscaleKey.outputs, ...nscaleKey.inputs }, nscale.inputs);
     } catch (err) {
       // Today: the carried-over name would be reused by the replacement, which Nscale refuses (409).
-      verdict = (err as Error).message;
+      verdict = (err instanceof Error ? err.message : String(err));
     }
     if (typeof verdict === "string") expect(verdict).toMatch(/^name: changing identityPolicy replaces this key/);
     else expect(verdict).toMatchObject({ changes: true, replaces: expect.arrayContaining(["identityPolicy"]) });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { HostPacer } from "../../src/http/pacing";
-import { backoffDelayMs, createRetryDecider, defaultRetryPolicy, serverRequestedDelayMs } from "../../src/http/retry";
+import { createRetryDecider, defaultRetryPolicy } from "../../src/http/retry";
+import { backoffDelayMs, serverRequestedDelayMs } from "../../src/http/wait";
 
 const now = Date.parse("2026-11-23T10:00:00Z");
 

@@ -16,7 +16,8 @@ function thrown(run: () => unknown): Error {
   try {
     run();
   } catch (err) {
-    return err as Error;
+    if (err instanceof Error) return err;
+    throw new Error(`expected an Error, got ${String(err)}`, { cause: err });
   }
   throw new Error("expected an error");
 }

@@ -20,8 +20,9 @@ vi.mock("../../src/clouds/registry", async (importOriginal) => {
 });
 
 import { CLOUD_IDS } from "../../src/clouds/registry";
-import { ACCESS_KEY_TYPE, SECRET_SIG } from "../../src/import/build";
-import { importUsage, runImportFile, type ImportIo } from "../../src/import/command";
+import { ACCESS_KEY_TYPE, SECRET_SIG, type ImportFile } from "../../src/import/build";
+import { runImportFile, type ImportIo } from "../../src/import/command";
+import { importUsage } from "../../src/import/usage";
 import { importRequest } from "../../src/import/native-id";
 import { accessKeyOperations as ops } from "../../src/provider/operations";
 import { fakeApi } from "../fixtures/third-cloud/api";
@@ -111,7 +112,7 @@ describe("import through the third cloud", () => {
     const { inputs } = await ops.check({}, { cloud: "fake", resourceName: "made", zone: "fk-9" });
     const { id } = await ops.create(inputs);
     await runImportFile(["--cloud", "fake", "--serial", id, "--name", "legacy", "--out", "fake.json"], io());
-    const file = JSON.parse(await fs.readFile(path.join(dir, "fake.json"), "utf8")) as { resources: Array<Record<string, any>> };
+    const file = JSON.parse(await fs.readFile(path.join(dir, "fake.json"), "utf8")) as ImportFile;
     expect(file.resources[0]).toMatchObject({
       type: ACCESS_KEY_TYPE,
       name: "legacy",

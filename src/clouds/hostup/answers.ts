@@ -1,5 +1,4 @@
 /** What HostUp's API itself means by its answers (see ../contract.ts `ApiAnswers`). */
-import { ProviderApiError } from "../../errors";
 import { credentialHowTo } from "../../settings";
 import type { ApiAnswers } from "../contract";
 import { outcomeUnknown } from "../describe-answer";

@@ -16,7 +16,6 @@ import {
   KeyCreateResponse,
   ServiceStatusResponse,
 } from "./schemas";
-export { isLastKeyRefusal } from "./schemas";
 
 /** Advice for a failure, in the caller's terms (input and setting names); undefined for none. */
 export type HintFor = (status: number, code: string | undefined, message: string | undefined, operation: string) => string | undefined;

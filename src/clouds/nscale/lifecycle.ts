@@ -21,7 +21,6 @@ import { NscaleClient, s3EndpointFromDnsName } from "./client";
 import type { NscaleInputs, NscaleState } from "./model";
 import type { AccessKeyRead } from "./schemas";
 
-export { MARKER_TAG };
 const MAX_POLL_INTERVAL_MS = 5_000;
 
 export function nscaleClient(ctx: OperationContext): NscaleClient {
