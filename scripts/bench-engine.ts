@@ -80,7 +80,6 @@ class NoopKey extends pulumi.dynamic.Resource {
 // -------------------------------------------------------------------------------------------------
 // Figures
 
-
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "-");
 
 interface Sample {
@@ -140,7 +139,10 @@ function parseOptions(argv: string[]): Options {
     n: int("n", values.n!, 1),
     rounds: int("rounds", values.rounds!, 1),
     clouds: clouds as Cloud[],
-    delays: values.delays!.split(",").filter((d) => d.trim() !== "").map((d) => int("delays", d.trim(), 0)),
+    delays: values
+      .delays!.split(",")
+      .filter((d) => d.trim() !== "")
+      .map((d) => int("delays", d.trim(), 0)),
     lagKeys: int("lag-keys", values["lag-keys"]!, 1),
     packageDir: path.resolve(values.package ?? REPO_ROOT),
     json: values.json,
@@ -152,7 +154,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const pkg = JSON.parse(readFileSync(path.join(opts.packageDir, "package.json"), "utf8")) as { name: string; version: string };
   for (const entry of ["dist/index.js", "dist/emulator/index.js"]) {
-    if (!(await fs.stat(path.join(opts.packageDir, entry)).catch(() => undefined))) throw new Error(`${path.join(opts.packageDir, entry)} is missing: build that package first`);
+    if (!(await fs.stat(path.join(opts.packageDir, entry)).catch(() => undefined)))
+      throw new Error(`${path.join(opts.packageDir, entry)} is missing: build that package first`);
   }
   // The package under test, by path (a build of another checkout, or this one).
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -177,9 +180,11 @@ async function main(): Promise<void> {
     };
     const keyArgs = (cloud: Cloud): Record<string, unknown> =>
       cloud === "nscale" ? { cloud, endpointId: emu.endpointId, identityPolicy: "bucket-admin" } : { cloud };
-    const libProgram = (cloud: Cloud, n: number): PulumiFn => async () => {
-      for (let i = 0; i < n; i++) new lib.ObjectStorageAccessKey(`k${i}`, keyArgs(cloud) as never);
-    };
+    const libProgram =
+      (cloud: Cloud, n: number): PulumiFn =>
+      async () => {
+        for (let i = 0; i < n; i++) new lib.ObjectStorageAccessKey(`k${i}`, keyArgs(cloud) as never);
+      };
     const open = (project: string, program: PulumiFn) =>
       openLocalStack({ engine, stateDir: tmp.dir, projectName: project, stackName: "bench", program, mainDir, passphrase: "osk-bench", envVars });
     log(`pulumi ${engine.version}, ${pkg.name} ${pkg.version} from ${opts.packageDir}; N=${opts.n}, rounds=${opts.rounds}`);
@@ -189,7 +194,9 @@ async function main(): Promise<void> {
       // Warm-up (not measured): one real key, whose outputs and secret outputs the no-op copies.
       const warm = await open(`bench-warmup-${cloud}`, libProgram(cloud, 1));
       await warm.stack.up();
-      const res = ((await warm.stack.exportStack()).deployment as { resources: Array<{ type: string; outputs?: Record<string, unknown> }> }).resources.find((r) => r.type.endsWith(":AccessKey"))!;
+      const res = ((await warm.stack.exportStack()).deployment as { resources: Array<{ type: string; outputs?: Record<string, unknown> }> }).resources.find(
+        (r) => r.type.endsWith(":AccessKey"),
+      )!;
       await warm.stack.destroy();
       const template: Record<string, unknown> = {};
       const secretOutputs: string[] = [];
@@ -216,7 +223,9 @@ async function main(): Promise<void> {
           for (const op of OPS) {
             const from = emu.requests.length;
             const started = Date.now();
-            const { peakMiB } = await withRssSampling(() => (op === "up" ? stacks[variant].up() : op === "refresh" ? stacks[variant].refresh() : stacks[variant].destroy()));
+            const { peakMiB } = await withRssSampling(() =>
+              op === "up" ? stacks[variant].up() : op === "refresh" ? stacks[variant].refresh() : stacks[variant].destroy(),
+            );
             const seconds = (Date.now() - started) / 1000;
             const reqs = emu.requests.slice(from);
             const requestsByKind: Record<string, number> = {};
@@ -225,7 +234,9 @@ async function main(): Promise<void> {
               requestsByKind[kind] = (requestsByKind[kind] ?? 0) + 1;
             }
             samples.push({ cloud, variant, round, op, seconds, peakRssMiB: peakMiB, requests: reqs.length, requestsByKind });
-            log(`${cloud} ${variant.padEnd(7)} round ${round} ${op.padEnd(7)} ${seconds.toFixed(2)} s, provider peak RSS ${peakMiB.toFixed(0)} MiB, ${reqs.length} requests`);
+            log(
+              `${cloud} ${variant.padEnd(7)} round ${round} ${op.padEnd(7)} ${seconds.toFixed(2)} s, provider peak RSS ${peakMiB.toFixed(0)} MiB, ${reqs.length} requests`,
+            );
           }
         }
       }
@@ -292,7 +303,9 @@ async function measureLag(
         out.push({ delayMs, keyId, seenMs: seen ? seen.at - at : Number.NaN, returnedMs: returned !== undefined ? returned - at : Number.NaN });
       }
       const mine = out.filter((s) => s.delayMs === delayMs);
-      log(`nscale lag, provisioned ${delayMs} ms after create: seen after ${fmt(median(mine.map((s) => s.seenMs)), 0)} ms, returned after ${fmt(median(mine.map((s) => s.returnedMs)), 0)} ms (median of ${mine.length})`);
+      log(
+        `nscale lag, provisioned ${delayMs} ms after create: seen after ${fmt(median(mine.map((s) => s.seenMs)), 0)} ms, returned after ${fmt(median(mine.map((s) => s.returnedMs)), 0)} ms (median of ${mine.length})`,
+      );
       await stack.destroy();
     }
   } finally {
@@ -307,11 +320,17 @@ function report(samples: Sample[], lags: LagSample[], opts: Options, engine: Eng
   lines.push("");
   lines.push(`## Engine benchmark: ${pkg.name} ${pkg.version}, N=${opts.n} per stack, ${opts.rounds} rounds (A B alternating)`);
   lines.push("");
-  lines.push(`Pulumi CLI ${engine.version}, Node.js ${process.version}, ${os.cpus().length} × ${cpu}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}; took ${tookS.toFixed(0)} s.`);
+  lines.push(
+    `Pulumi CLI ${engine.version}, Node.js ${process.version}, ${os.cpus().length} × ${cpu}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}; took ${tookS.toFixed(0)} s.`,
+  );
   lines.push("");
   lines.push("| cloud | op | library median s | no-op median s | ratio | library requests (median) | requests by kind (last round) |");
   lines.push("|---|---|---:|---:|---:|---:|---|");
-  const pick = (cloud: Cloud, variant: Variant, op?: Op) => samples.filter((s) => s.cloud === cloud && s.variant === variant && (op === undefined || s.op === op));
+  const pick = (cloud: Cloud, variant: Variant, op?: Op) =>
+    samples.filter((s) => s.cloud === cloud && s.variant === variant && (op === undefined || s.op === op));
   for (const cloud of opts.clouds) {
     for (const op of OPS) {
       const a = pick(cloud, "library", op);
@@ -341,7 +360,9 @@ function report(samples: Sample[], lags: LagSample[], opts: Options, engine: Eng
       const l = lags.filter((s) => s.delayMs === delayMs);
       const seen = l.map((s) => s.seenMs);
       const ret = l.map((s) => s.returnedMs);
-      lines.push(`| ${delayMs} | ${fmt(median(seen), 0)} / ${fmt(Math.max(...seen), 0)} | ${fmt(median(ret), 0)} / ${fmt(Math.max(...ret), 0)} | ${l.length} |`);
+      lines.push(
+        `| ${delayMs} | ${fmt(median(seen), 0)} / ${fmt(Math.max(...seen), 0)} | ${fmt(median(ret), 0)} / ${fmt(Math.max(...ret), 0)} | ${l.length} |`,
+      );
     }
   }
   lines.push("");

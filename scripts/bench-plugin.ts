@@ -67,7 +67,15 @@ function timeToListening(exe: string): Promise<number> {
 }
 
 function program(cloud: Cloud, n: number, pluginDir: string, emu: Emulator): string {
-  const lines = ["name: bench-plugin", "runtime: yaml", "plugins:", "  providers:", "    - name: object-storage-keys", `      path: ${pluginDir}`, "resources:"];
+  const lines = [
+    "name: bench-plugin",
+    "runtime: yaml",
+    "plugins:",
+    "  providers:",
+    "    - name: object-storage-keys",
+    `      path: ${pluginDir}`,
+    "resources:",
+  ];
   for (let i = 0; i < n; i++) {
     lines.push(`  key${i}:`, "    type: object-storage-keys:index:ObjectStorageAccessKey", "    properties:", `      cloud: ${cloud}`);
     if (cloud === "nscale") lines.push(`      endpointId: ${emu.endpointId}`, "      identityPolicy: bucket-admin");
@@ -85,7 +93,12 @@ interface Sample {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { n: { type: "string", default: "100" }, rounds: { type: "string", default: "2" }, clouds: { type: "string", default: "nscale,hostup" }, starts: { type: "string", default: "7" } },
+    options: {
+      n: { type: "string", default: "100" },
+      rounds: { type: "string", default: "2" },
+      clouds: { type: "string", default: "nscale,hostup" },
+      starts: { type: "string", default: "7" },
+    },
   });
   const n = Number(values.n);
   const rounds = Math.max(1, Number(values.rounds));
@@ -100,7 +113,9 @@ async function main(): Promise<void> {
   const tmp = await makeTempDir("osk-bench-plugin-");
   try {
     const bundled = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "package-plugin.mjs"), "--out", path.join(tmp.dir, "bundle")], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, "scripts", "package-plugin.mjs"), "--out", path.join(tmp.dir, "bundle")], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       child.on("close", (code) => (code === 0 ? resolve(path.join(tmp.dir, "bundle", "stage")) : reject(new Error("package-plugin failed"))));
     });
     const noopDir = path.join(tmp.dir, "noop");
@@ -109,7 +124,11 @@ async function main(): Promise<void> {
 
     const starts = Number(values.starts);
     const listening: Record<string, number> = {};
-    for (const [label, dir] of [["npm bin (dist/)", path.join(REPO_ROOT, "bin")], ["bundled tarball", bundled], ["no-op, same schema", noopDir]] as const) {
+    for (const [label, dir] of [
+      ["npm bin (dist/)", path.join(REPO_ROOT, "bin")],
+      ["bundled tarball", bundled],
+      ["no-op, same schema", noopDir],
+    ] as const) {
       const ms: number[] = [];
       for (let i = 0; i < starts; i++) ms.push(await timeToListening(path.join(dir, EXE)));
       listening[label] = median(ms);
@@ -120,7 +139,10 @@ async function main(): Promise<void> {
     try {
       for (let round = 0; round < rounds; round++) {
         for (const cloud of clouds) {
-          for (const [variant, dir] of [["plugin", bundled], ["no-op", noopDir]] as const) {
+          for (const [variant, dir] of [
+            ["plugin", bundled],
+            ["no-op", noopDir],
+          ] as const) {
             const work = path.join(tmp.dir, `${cloud}-${variant}-${round}`);
             await fs.mkdir(path.join(work, "project"), { recursive: true });
             await fs.writeFile(path.join(work, "project", "Pulumi.yaml"), program(cloud, n, dir, emu));
@@ -136,14 +158,22 @@ async function main(): Promise<void> {
             };
             const pulumi = async (...args: string[]) => {
               const t0 = Date.now();
-              const r = await runWithEngine(engine, path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], { cwd: path.join(work, "project"), env });
+              const r = await runWithEngine(engine, path.join(engine.binDir, "pulumi"), [...args, "--non-interactive"], {
+                cwd: path.join(work, "project"),
+                env,
+              });
               if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
               return (Date.now() - t0) / 1000;
             };
             await pulumi("stack", "init", "bench");
-            const { result, peakMiB } = await withRssSampling(EXE, async () => ({ upS: await pulumi("up", "--yes", "--skip-preview"), destroyS: await pulumi("destroy", "--yes", "--skip-preview") }));
+            const { result, peakMiB } = await withRssSampling(EXE, async () => ({
+              upS: await pulumi("up", "--yes", "--skip-preview"),
+              destroyS: await pulumi("destroy", "--yes", "--skip-preview"),
+            }));
             samples.push({ cloud, variant, ...result, peakMiB });
-            process.stderr.write(`round ${round + 1} ${cloud} ${variant}: up ${result.upS.toFixed(1)} s, destroy ${result.destroyS.toFixed(1)} s, peak RSS ${peakMiB.toFixed(0)} MiB\n`);
+            process.stderr.write(
+              `round ${round + 1} ${cloud} ${variant}: up ${result.upS.toFixed(1)} s, destroy ${result.destroyS.toFixed(1)} s, peak RSS ${peakMiB.toFixed(0)} MiB\n`,
+            );
           }
         }
       }
@@ -154,12 +184,19 @@ async function main(): Promise<void> {
     const out: string[] = [`Native plugin benchmark: CLI ${engine.version}, Node ${process.version}, ${n} keys per stack, ${rounds} A/B rounds`, ""];
     out.push("Start to listening (median of " + starts + " spawns):");
     for (const [label, ms] of Object.entries(listening)) out.push(`  ${label.padEnd(20)} ${ms.toFixed(0)} ms`);
-    out.push("", "| cloud | up: plugin / no-op (s) | ratio | destroy: plugin / no-op (s) | ratio | peak RSS plugin / no-op (MiB) |", "|---|---|---|---|---|---|");
+    out.push(
+      "",
+      "| cloud | up: plugin / no-op (s) | ratio | destroy: plugin / no-op (s) | ratio | peak RSS plugin / no-op (MiB) |",
+      "|---|---|---|---|---|---|",
+    );
     for (const cloud of clouds) {
-      const of = (variant: Sample["variant"], k: "upS" | "destroyS" | "peakMiB") => median(samples.filter((s) => s.cloud === cloud && s.variant === variant).map((s) => s[k]));
+      const of = (variant: Sample["variant"], k: "upS" | "destroyS" | "peakMiB") =>
+        median(samples.filter((s) => s.cloud === cloud && s.variant === variant).map((s) => s[k]));
       const [a, b] = [of("plugin", "upS"), of("no-op", "upS")];
       const [c, d] = [of("plugin", "destroyS"), of("no-op", "destroyS")];
-      out.push(`| ${cloud} | ${a.toFixed(1)} / ${b.toFixed(1)} | ${(a / b).toFixed(2)}× | ${c.toFixed(1)} / ${d.toFixed(1)} | ${(c / d).toFixed(2)}× | ${of("plugin", "peakMiB").toFixed(0)} / ${of("no-op", "peakMiB").toFixed(0)} |`);
+      out.push(
+        `| ${cloud} | ${a.toFixed(1)} / ${b.toFixed(1)} | ${(a / b).toFixed(2)}× | ${c.toFixed(1)} / ${d.toFixed(1)} | ${(c / d).toFixed(2)}× | ${of("plugin", "peakMiB").toFixed(0)} / ${of("no-op", "peakMiB").toFixed(0)} |`,
+      );
     }
     console.log(out.join("\n"));
   } finally {

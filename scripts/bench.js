@@ -82,7 +82,9 @@ function row(label, n, wallMs, lat) {
     });
     const wall = performance.now() - t;
     row(`${cloud} lifecycle (create..delete)`, N, wall, lat);
-    console.log(`${"".padEnd(34)} rss +${mb(process.memoryUsage().rss - rss0)} MiB, heap ${mb(process.memoryUsage().heapUsed)} MiB, emulator keys left: ${cloud === "nscale" ? emu.inspect().nscale.keys.length : emu.inspect().hostup.keys.length - 1}`);
+    console.log(
+      `${"".padEnd(34)} rss +${mb(process.memoryUsage().rss - rss0)} MiB, heap ${mb(process.memoryUsage().heapUsed)} MiB, emulator keys left: ${cloud === "nscale" ? emu.inspect().nscale.keys.length : emu.inspect().hostup.keys.length - 1}`,
+    );
   }
 
   const client = new NscaleClient({ apiUrl: emu.nscaleApiUrl, token: emu.nscaleToken });

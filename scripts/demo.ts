@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseOptions(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`demo: ${(err instanceof Error ? err.message : String(err))}\nRun with --help for usage.\n`);
+    process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\nRun with --help for usage.\n`);
     return 2;
   }
   if (parsed === "help") {
@@ -100,7 +100,12 @@ async function main(): Promise<number> {
       progress.phase(clouds.mode, clouds.reason);
       if (clouds.emulator) progress.detail(`Nscale + HostUp APIs ${clouds.emulator.url}, S3 ${clouds.emulator.s3Url}`);
     },
-    project: () => ({ projectName: project, program: async () => demoProgram(), mainDir: path.join(REPO_ROOT, "demo"), description: "pulumi-object-storage-keys demo" }),
+    project: () => ({
+      projectName: project,
+      program: async () => demoProgram(),
+      mainDir: path.join(REPO_ROOT, "demo"),
+      description: "pulumi-object-storage-keys demo",
+    }),
     announceStack({ local, clouds, progress, rel }) {
       const note = local.existed ? (clouds.mode === "emulator" ? " (replaced a stack left by an earlier emulator run)" : " (the kept stack)") : "";
       progress.phase("stack", `${project}/${opts.stack} on file backend ${rel(local.backendDir)}${note}`);
@@ -125,7 +130,9 @@ async function main(): Promise<number> {
       nscaleIdentityPolicy: { value: clouds.nscaleIdentityPolicy },
     }),
     announceConfig({ clouds, progress }) {
-      const secretConfig = Object.entries(clouds.providerConfig).filter(([, v]) => v.secret).map(([k]) => k);
+      const secretConfig = Object.entries(clouds.providerConfig)
+        .filter(([, v]) => v.secret)
+        .map(([k]) => k);
       progress.phase(
         "config",
         `clouds=${clouds.clouds.join(",")}${secretConfig.length ? `; ${secretConfig.join(", ")} set as secrets` : "; credentials read from the environment by the provider"} (${summary.seconds.config}s)`,
@@ -140,11 +147,20 @@ async function main(): Promise<number> {
           const objectKey = `demo/hello-${Date.now()}.txt`;
           const body = `Hello from pulumi-object-storage-keys: written with ${cloud} key ${target.accessKeyId} at ${new Date().toISOString()}\n`;
           const rt = await s3RoundTrip(target, objectKey, body);
-          summary.keys[cloud] = { accessKeyId: target.accessKeyId, secretAccessKey: mask(target.secretAccessKey), bucket: target.bucketName, s3Endpoint: target.s3Endpoint, roundTrip: rt };
+          summary.keys[cloud] = {
+            accessKeyId: target.accessKeyId,
+            secretAccessKey: mask(target.secretAccessKey),
+            bucket: target.bucketName,
+            s3Endpoint: target.s3Endpoint,
+            roundTrip: rt,
+          };
           progress.phase("s3", `${cloud.padEnd(6)} PUT + GET ${rt.object} (${rt.bytes} bytes) with ${target.accessKeyId}: identical (${rt.ms} ms)`);
         }
       }),
-    secretNeedles: (outputs) => Object.values(outputs).filter((o) => o.secret && typeof o.value === "string").map((o) => o.value as string),
+    secretNeedles: (outputs) =>
+      Object.values(outputs)
+        .filter((o) => o.secret && typeof o.value === "string")
+        .map((o) => o.value as string),
     keep: (run) => keep(run, opts),
     destroyLine: (_run, n) => `${n} resources deleted (buckets and their objects, then keys), stack removed (${summary.seconds.destroy}s)`,
     cleanupHint: "npm run demo -- --destroy",

@@ -16,7 +16,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const goArch = { x64: "amd64", arm64: "arm64" };
 const { values } = parseArgs({
-  options: { os: { type: "string", default: process.platform }, arch: { type: "string", default: process.arch }, out: { type: "string", default: join(root, "build/plugin") } },
+  options: {
+    os: { type: "string", default: process.platform },
+    arch: { type: "string", default: process.arch },
+    out: { type: "string", default: join(root, "build/plugin") },
+  },
 });
 const os = values.os === "win32" ? "windows" : values.os;
 const arch = goArch[values.arch] ?? values.arch;

@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseAppArgs(rest, { defaultStack: "example", extra: { real: { type: "boolean", default: false } } });
   } catch (err) {
-    process.stderr.write(`run-example: ${(err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(`run-example: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;
   }
   if (parsed.help) {
@@ -131,7 +131,8 @@ function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Pr
     },
     announceStack: ({ local, progress, rel }) =>
       progress.phase("stack", `${projectName}/${opts.stack} (main: examples/${example}) on ${rel(local.backendDir)}`),
-    config: (clouds): ConfigMap => (cloud === "nscale" ? { endpointId: { value: clouds.nscaleEndpointId! }, identityPolicy: { value: clouds.nscaleIdentityPolicy } } : {}),
+    config: (clouds): ConfigMap =>
+      cloud === "nscale" ? { endpointId: { value: clouds.nscaleEndpointId! }, identityPolicy: { value: clouds.nscaleIdentityPolicy } } : {},
     upMessage: () => `deploying examples/${example}`,
     async verify({ progress, timed }, outputs) {
       summary.accessKeyId = str(outputs, "accessKeyId");
@@ -140,13 +141,26 @@ function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Pr
       // Verification, with what the application gets: the dotenv bundle.
       const checks = appBundleChecks(outputs);
       summary.checks = checks.results;
-      const failed = Object.entries(checks.results).filter(([, ok]) => !ok).map(([name]) => name);
-      progress.phase("bundle", failed.length === 0 ? `dotenv, environment and kubernetesSecret agree with the key; all secret (${Object.keys(checks.results).length} checks)` : `FAILED checks: ${failed.join(", ")}`);
+      const failed = Object.entries(checks.results)
+        .filter(([, ok]) => !ok)
+        .map(([name]) => name);
+      progress.phase(
+        "bundle",
+        failed.length === 0
+          ? `dotenv, environment and kubernetesSecret agree with the key; all secret (${Object.keys(checks.results).length} checks)`
+          : `FAILED checks: ${failed.join(", ")}`,
+      );
       if (failed.length > 0) throw new Error(`app bundle checks failed: ${failed.join(", ")}`);
       const env = checks.env;
       const rt = await timed("s3", () =>
         s3RoundTrip(
-          { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, s3Endpoint: env.AWS_ENDPOINT_URL_S3!, region: env.AWS_REGION!, bucketName: env.S3_BUCKET! },
+          {
+            accessKeyId: env.AWS_ACCESS_KEY_ID!,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+            s3Endpoint: env.AWS_ENDPOINT_URL_S3!,
+            region: env.AWS_REGION!,
+            bucketName: env.S3_BUCKET!,
+          },
           `run-example/${example}-${Date.now()}.txt`,
           `written by scripts/run-example with the credentials from the ${example} dotenv output\n`,
           // The example's bucket has forceDestroy off (as an app's should): leave it empty.
@@ -154,9 +168,15 @@ function runBucketApp(example: string, cloud: Cloud, opts: BucketAppOptions): Pr
         ),
       );
       summary.roundTrip = rt;
-      progress.phase("s3", `PUT + GET ${rt.object} (${rt.bytes} bytes) with the dotenv credentials (${env.AWS_ACCESS_KEY_ID}): identical; object deleted (${rt.ms} ms)`);
+      progress.phase(
+        "s3",
+        `PUT + GET ${rt.object} (${rt.bytes} bytes) with the dotenv credentials (${env.AWS_ACCESS_KEY_ID}): identical; object deleted (${rt.ms} ms)`,
+      );
     },
-    secretNeedles: (outputs) => Object.values(outputs).filter((o) => o.secret).map((o) => (typeof o.value === "string" ? o.value : JSON.stringify(o.value))),
+    secretNeedles: (outputs) =>
+      Object.values(outputs)
+        .filter((o) => o.secret)
+        .map((o) => (typeof o.value === "string" ? o.value : JSON.stringify(o.value))),
     async keep({ progress, local, clouds }) {
       progress.phase("kept", `stack kept; state in ${local.backendDir}`);
       if (clouds.mode === "emulator" && process.stdin.isTTY) {

@@ -59,8 +59,12 @@ export interface ApiErrorDetails {
 
 /** A failed API call: the server answered with an error status, or nothing came back. */
 export type ApiReason =
-  | ({ readonly code: "http_status"; readonly status: number; readonly apiCode?: string } & Readonly<Omit<ApiErrorDetails, "status" | "code" | "transportCode">>)
-  | ({ readonly code: "no_response"; readonly transportCode?: string; readonly apiCode?: undefined } & Readonly<Omit<ApiErrorDetails, "status" | "code" | "transportCode">>);
+  | ({ readonly code: "http_status"; readonly status: number; readonly apiCode?: string } & Readonly<
+      Omit<ApiErrorDetails, "status" | "code" | "transportCode">
+    >)
+  | ({ readonly code: "no_response"; readonly transportCode?: string; readonly apiCode?: undefined } & Readonly<
+      Omit<ApiErrorDetails, "status" | "code" | "transportCode">
+    >);
 
 function apiReason(d: ApiErrorDetails): ApiReason {
   const { status, code, transportCode, ...rest } = d;
@@ -152,7 +156,13 @@ export type ConfigurationReason =
   | { readonly code: "missing_credential"; readonly cloud: string; readonly ways: CredentialWays }
   | { readonly code: "unknown_at_create" }
   /** Replacing would create a second key with a value the cloud refuses twice (create before delete). */
-  | { readonly code: "replace_would_conflict"; readonly property: string; readonly replaces: readonly string[]; readonly service: string; readonly value: unknown }
+  | {
+      readonly code: "replace_would_conflict";
+      readonly property: string;
+      readonly replaces: readonly string[];
+      readonly service: string;
+      readonly value: unknown;
+    }
   /** A change would replace an adopted key (adopting it again, then deleting it). */
   | { readonly code: "adopted_would_replace"; readonly properties: readonly string[]; readonly keyId: string };
 
@@ -216,7 +226,9 @@ export type LifecycleReason =
 export function describeLifecycleReason(r: LifecycleReason): string {
   switch (r.code) {
     case "unknown_cloud":
-      return r.bucketName === undefined ? `unknown cloud ${JSON.stringify(r.cloud)} in this resource's state or inputs.` : `bucket ${r.bucketName}: unknown cloud ${JSON.stringify(r.cloud)} in state.`;
+      return r.bucketName === undefined
+        ? `unknown cloud ${JSON.stringify(r.cloud)} in this resource's state or inputs.`
+        : `bucket ${r.bucketName}: unknown cloud ${JSON.stringify(r.cloud)} in state.`;
     case "unknown_resource_type":
       return `this provider serves ${r.served.join(" and ")}, not ${JSON.stringify(r.type)}.`;
     case "not_importable":

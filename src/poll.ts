@@ -15,10 +15,7 @@ export interface PollOptions {
 export type PollStep<T> = { done: true; value: T } | { done: false };
 
 /** Calls `probe` until it reports done; resolves `{ timedOut: true }` once the deadline passes. */
-export async function pollUntil<T>(
-  probe: () => Promise<PollStep<T>>,
-  options: PollOptions,
-): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
+export async function pollUntil<T>(probe: () => Promise<PollStep<T>>, options: PollOptions): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const maxInterval = options.maxIntervalMs ?? 10_000;

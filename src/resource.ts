@@ -54,13 +54,6 @@ export class ObjectStorageAccessKey extends pulumi.dynamic.Resource {
     const props: Record<string, unknown> = Object.fromEntries(DECLARED.map((k) => [k, undefined]));
     for (const [k, v] of Object.entries(given)) props[k] = SECRET_OUTPUTS.includes(k) ? secretOrUndefined(v) : v;
     props.resourceName = name;
-    super(
-      accessKeyProvider,
-      name,
-      props,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }),
-      "objectstorage",
-      "AccessKey",
-    );
+    super(accessKeyProvider, name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: SECRET_OUTPUTS }), "objectstorage", "AccessKey");
   }
 }

@@ -308,6 +308,8 @@ export function resolve(s: CloudSettings, overrides: Overrides, sources: Sources
   const apiUrl = resolveApiUrl(s, overrides, sources);
   const credential = resolveCredential(s, overrides, sources);
   if (credential === undefined) throw missingCredential(s);
-  const region = s.region ? resolveKnob<string | undefined>(sources, { config: s.region.config, env: [s.region.env], parse: optionalText }, undefined) : undefined;
+  const region = s.region
+    ? resolveKnob<string | undefined>(sources, { config: s.region.config, env: [s.region.env], parse: optionalText }, undefined)
+    : undefined;
   return { connection: { apiUrl, credential, http: resolveHttp(sources) }, timing: resolveTiming(sources), region, sources };
 }

@@ -192,7 +192,12 @@ export function engineEnv(engine: Pick<Engine, "binDir">): Record<string, string
 }
 
 /** Runs `command args` as a user or CI would: this environment, real clouds blanked, the engine on PATH, then `env`. */
-export function runWithEngine(engine: Pick<Engine, "binDir">, command: string, args: string[], opts: Omit<RunOptions, "env"> & { env?: Record<string, string> } = {}): Promise<RunResult> {
+export function runWithEngine(
+  engine: Pick<Engine, "binDir">,
+  command: string,
+  args: string[],
+  opts: Omit<RunOptions, "env"> & { env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return runChild(command, args, { ...opts, env: { ...process.env, ...BLANK_CLOUD_ENV, ...engineEnv(engine), ...opts.env } });
 }
 

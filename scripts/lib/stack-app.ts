@@ -92,7 +92,6 @@ function describeValue(value: unknown, secret: boolean): string {
   return secret ? "[secret]" : JSON.stringify(value);
 }
 
-
 // -------------------------------------------------------------------------------------------------
 // Clouds
 
@@ -165,13 +164,10 @@ export async function setUpClouds(opts: { forceEmulator?: boolean; only?: Cloud[
       "hostup:apiUrl": { value: emulator.hostupApiUrl },
       "hostup:apiKey": { value: emulator.hostupApiKey, secret: true },
     },
-    reason: opts.forceEmulator
-      ? "--emulator given"
-      : "no NSCALE_API_TOKEN / HOSTUP_API_KEY in the environment: using the embedded emulator",
+    reason: opts.forceEmulator ? "--emulator given" : "no NSCALE_API_TOKEN / HOSTUP_API_KEY in the environment: using the embedded emulator",
     close: () => emulator.close(),
   };
 }
-
 
 // -------------------------------------------------------------------------------------------------
 // Engine events and results
@@ -179,7 +175,11 @@ export async function setUpClouds(opts: { forceEmulator?: boolean; only?: Cloud[
 /** `{ create: 5, same: 1 }` -> "5 created, 1 unchanged" (the stack resource included, as Pulumi counts). */
 export function describeChanges(changes: Record<string, number> | undefined): string {
   const words: Record<string, string> = { create: "created", update: "updated", delete: "deleted", replace: "replaced", same: "unchanged" };
-  return Object.entries(changes ?? {}).map(([op, n]) => `${n} ${words[op] ?? op}`).join(", ") || "no changes";
+  return (
+    Object.entries(changes ?? {})
+      .map(([op, n]) => `${n} ${words[op] ?? op}`)
+      .join(", ") || "no changes"
+  );
 }
 
 /** Destroys the stack's resources and removes the stack. Returns how many resources were deleted. */
@@ -390,7 +390,12 @@ export async function runStackApp<S extends AppSummary>(app: StackApp<S>): Promi
     await app.verify(run, outputs);
 
     // Secrets at rest: every secret value must be ciphertext in the state and config files.
-    const secrets = [...app.secretNeedles(outputs), ...Object.values(cl.providerConfig).filter((v) => v.secret).map((v) => v.value)];
+    const secrets = [
+      ...app.secretNeedles(outputs),
+      ...Object.values(cl.providerConfig)
+        .filter((v) => v.secret)
+        .map((v) => v.value),
+    ];
     const leaked = new Set([...(await plaintextInState(local.backendDir, secrets)), ...(await plaintextInState(local.workspaceDir, secrets))]);
     summary.secretsChecked = secrets.length;
     summary.plaintextSecretsInState = leaked.size;
@@ -413,14 +418,17 @@ export async function runStackApp<S extends AppSummary>(app: StackApp<S>): Promi
     }
     return 0;
   } catch (err) {
-    summary.error = (err instanceof Error ? err.message : String(err));
+    summary.error = err instanceof Error ? err.message : String(err);
     progress.phase("FAILED", summary.error.split("\n").slice(0, 20).join("\n                  "));
     if (deployed && local && !opts.keep) {
       try {
         const n = await destroyAndRemove(local.stack);
         progress.phase("cleanup", `destroyed ${n} resources after the failure, stack removed`);
       } catch (cleanupErr) {
-        progress.phase("cleanup", `could not destroy after the failure (${(cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr)).split("\n")[0]}); run: ${app.cleanupHint}`);
+        progress.phase(
+          "cleanup",
+          `could not destroy after the failure (${(cleanupErr instanceof Error ? cleanupErr.message : String(cleanupErr)).split("\n")[0]}); run: ${app.cleanupHint}`,
+        );
       }
     }
     return 1;

@@ -15,7 +15,10 @@ export interface OwnError {
  */
 export function foreignSummary(raw: RawResponse): string | undefined {
   if (raw.body === undefined) return undefined;
-  const type = String(raw.headers["content-type"] ?? "").split(";")[0]?.trim() || "unknown type";
+  const type =
+    String(raw.headers["content-type"] ?? "")
+      .split(";")[0]
+      ?.trim() || "unknown type";
   return `a response that is not the API's own (${type}${typeof raw.body === "string" ? `, ${raw.body.length} characters` : ""})`;
 }
 
@@ -23,7 +26,12 @@ export function foreignSummary(raw: RawResponse): string | undefined {
  * The error details of a failed call, for every cloud: its own error body when it sent one, else a
  * summary; the caller's hint when it has one, else advice by status.
  */
-export function describeAnswer(raw: RawResponse, service: string, own: OwnError | undefined, advice: { hint?: string; forbidden: string; ownAnswer?: boolean }) {
+export function describeAnswer(
+  raw: RawResponse,
+  service: string,
+  own: OwnError | undefined,
+  advice: { hint?: string; forbidden: string; ownAnswer?: boolean },
+) {
   const hint =
     advice.hint ??
     (!own && raw.status !== 429 && raw.status < 500
@@ -35,7 +43,13 @@ export function describeAnswer(raw: RawResponse, service: string, own: OwnError 
           : raw.status >= 500
             ? `${service} reported a server error; it may be transient, try again.`
             : undefined);
-  return { code: own?.code, providerMessage: own ? own.message : foreignSummary(raw), requestId: own?.requestId, hint, ownAnswer: advice.ownAnswer ?? own !== undefined };
+  return {
+    code: own?.code,
+    providerMessage: own ? own.message : foreignSummary(raw),
+    requestId: own?.requestId,
+    hint,
+    ownAnswer: advice.ownAnswer ?? own !== undefined,
+  };
 }
 
 /**

@@ -16,16 +16,8 @@ const NSCALE_CODES: Record<number, [code: string, description: string]> = {
 };
 
 /** Nscale (uni-core) error: `{error, error_description, trace_id}` with `Cache-Control: no-cache`. */
-export function nscaleError(
-  status: number,
-  description?: string,
-  code?: string,
-  headers: Record<string, string> = {},
-): EmuResponse {
-  const [defaultCode, defaultDescription] = NSCALE_CODES[status] ?? [
-    "server_error",
-    "an internal error has occurred, please contact support",
-  ];
+export function nscaleError(status: number, description?: string, code?: string, headers: Record<string, string> = {}): EmuResponse {
+  const [defaultCode, defaultDescription] = NSCALE_CODES[status] ?? ["server_error", "an internal error has occurred, please contact support"];
   return jsonResponse(
     status,
     { error: code ?? defaultCode, error_description: description ?? defaultDescription, trace_id: traceId() },
@@ -36,8 +28,7 @@ export function nscaleError(
 export function nscaleUnauthorized(description: string, origin: string): EmuResponse {
   return nscaleError(401, description, "access_denied", {
     "www-authenticate":
-      `Bearer error="access_denied",error_description="${description}",` +
-      `resource_metadata="${origin}/.well-known/openid-protected-resource"`,
+      `Bearer error="access_denied",error_description="${description}",` + `resource_metadata="${origin}/.well-known/openid-protected-resource"`,
   });
 }
 
@@ -79,11 +70,7 @@ export function hostupError(status: number, message?: string, code?: string, now
 }
 
 /** The v2 rate-limit headers HostUp documents for 429s. */
-export function hostupRateLimitHeaders(
-  limit: number,
-  retryAfterSeconds: number,
-  nowMs: number = Date.now(),
-): Record<string, string> {
+export function hostupRateLimitHeaders(limit: number, retryAfterSeconds: number, nowMs: number = Date.now()): Record<string, string> {
   return {
     "retry-after": String(retryAfterSeconds),
     "x-ratelimit-limit": String(limit),

@@ -85,13 +85,7 @@ export class FaultBook {
   }
 }
 
-function matches(
-  rule: FaultRule,
-  cloud: EmulatedCloud,
-  method: string,
-  path: string,
-  credential: string | undefined,
-): boolean {
+function matches(rule: FaultRule, cloud: EmulatedCloud, method: string, path: string, credential: string | undefined): boolean {
   if (rule.cloud !== undefined && rule.cloud !== cloud) return false;
   if (rule.credential !== undefined && rule.credential !== credential) return false;
   if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) return false;
@@ -169,12 +163,7 @@ export class TokenBucket {
   }
 }
 
-export function rateLimitedResponse(
-  cloud: EmulatedCloud,
-  limit: number,
-  retryAfterSeconds: number,
-  nowMs: number = Date.now(),
-): EmuResponse {
+export function rateLimitedResponse(cloud: EmulatedCloud, limit: number, retryAfterSeconds: number, nowMs: number = Date.now()): EmuResponse {
   if (cloud === "hostup") {
     const res = hostupError(429, undefined, undefined, new Date(nowMs));
     return { ...res, headers: { ...res.headers, ...hostupRateLimitHeaders(limit, retryAfterSeconds, nowMs) } };

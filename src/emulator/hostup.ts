@@ -20,11 +20,7 @@ function err(state: EmulatorState, status: number, message?: string, code?: stri
 
 function ok(state: EmulatorState, data: unknown, status = 200): EmuResponse {
   const requestId = uuid();
-  return jsonResponse(
-    status,
-    { success: true, timestamp: state.now().toISOString(), requestId, data },
-    { "x-request-id": requestId },
-  );
+  return jsonResponse(status, { success: true, timestamp: state.now().toISOString(), requestId, data }, { "x-request-id": requestId });
 }
 
 export async function handleHostup(state: EmulatorState, req: EmuRequest): Promise<EmuResponse> {

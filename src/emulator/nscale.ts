@@ -13,14 +13,7 @@ import {
 import { nscaleError, nscaleUnauthorized } from "./errors";
 import { header, jsonResponse, parseJson, parseQuery, pathSegments, type EmuRequest, type EmuResponse } from "./http";
 import { nscaleAccessKeyId, secretKey, uuid } from "./ids";
-import {
-  CREATED_BY,
-  SEEDED_CLASS_ID,
-  SEEDED_REGION_ID,
-  type EmulatorState,
-  type NscaleEndpoint,
-  type NscaleKey,
-} from "./state";
+import { CREATED_BY, SEEDED_CLASS_ID, SEEDED_REGION_ID, type EmulatorState, type NscaleEndpoint, type NscaleKey } from "./state";
 
 const MAX_PATH_ID = 63;
 
@@ -33,7 +26,11 @@ const EndpointUpdateRequest = z.object({
 type Access = "read" | "write";
 
 /** Timestamps as the API documents them: whole seconds, UTC ("2024-05-31T14:11:00Z"). */
-const isoNow = (state: EmulatorState): string => state.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+const isoNow = (state: EmulatorState): string =>
+  state
+    .now()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
 
 export function handleNscale(state: EmulatorState, req: EmuRequest, origin: string): EmuResponse {
   const segments = pathSegments(req.path);
@@ -55,9 +52,7 @@ export function handleNscale(state: EmulatorState, req: EmuRequest, origin: stri
 
 type Handler = (state: EmulatorState, req: EmuRequest, ids: string[]) => EmuResponse;
 
-function matchRoute(
-  s: string[],
-): { handlers: Record<string, Handler>; params: Array<[string, string]>; values: string[] } | undefined {
+function matchRoute(s: string[]): { handlers: Record<string, Handler>; params: Array<[string, string]>; values: string[] } | undefined {
   const at = (i: number) => s[i] ?? "";
   if (s.length === 2 && at(0) === "api" && at(1) === "version") {
     return { handlers: { GET: version }, params: [], values: [] };
@@ -214,9 +209,7 @@ function createEndpoint(state: EmulatorState, req: EmuRequest): EmuResponse {
   if (spec.objectStorageEndpointClassId !== SEEDED_CLASS_ID) {
     return nscaleError(422, "object storage endpoint class not found");
   }
-  const clash = [...state.nscaleEndpoints.values()].some(
-    (e) => !e.deleting && e.projectId === spec.projectId && e.regionId === spec.regionId,
-  );
+  const clash = [...state.nscaleEndpoints.values()].some((e) => !e.deleting && e.projectId === spec.projectId && e.regionId === spec.regionId);
   if (clash) return nscaleError(422, "an object storage endpoint already exists for this project in this region");
   const { pollsUntilProvisioned } = state.options.nscale;
   const endpoint: NscaleEndpoint = {
@@ -272,9 +265,7 @@ function updateEndpoint(state: EmulatorState, req: EmuRequest, [id]: string[]): 
     if (new Set(policies.map((p) => p.name)).size !== policies.length) {
       return nscaleError(422, "identity policy names must be unique");
     }
-    const inUse = [...state.nscaleKeys.values()].find(
-      (k) => k.endpointId === e.id && !k.deleting && !policies.some((p) => p.name === k.identityPolicy),
-    );
+    const inUse = [...state.nscaleKeys.values()].find((k) => k.endpointId === e.id && !k.deleting && !policies.some((p) => p.name === k.identityPolicy));
     // Unknown upstream (N-U7); refusing keeps keys and policies consistent.
     if (inUse) return nscaleError(409, `identity policy "${inUse.identityPolicy}" is in use by an access key`);
     e.identityPolicies = policies;
@@ -338,9 +329,7 @@ function createKey(state: EmulatorState, req: EmuRequest, [endpointId]: string[]
   }
   const opts = state.options.nscale;
   if (opts.duplicateNameConflict) {
-    const taken = [...state.nscaleKeys.values()].some(
-      (k) => k.endpointId === e.id && !k.deleting && k.name === metadata.name,
-    );
+    const taken = [...state.nscaleKeys.values()].some((k) => k.endpointId === e.id && !k.deleting && k.name === metadata.name);
     if (taken) return nscaleError(409, "the requested resource already exists");
   }
 

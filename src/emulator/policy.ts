@@ -23,6 +23,9 @@ function asList(value: unknown): unknown[] {
 }
 
 function glob(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, caseInsensitive ? "is" : "s").test(value);
 }

@@ -76,10 +76,9 @@ export function decodeAwsChunked(raw: Buffer, opts: { signing?: ChunkSigning; tr
     if (key && signing) {
       const given = extensions.find((e) => e.startsWith("chunk-signature="))?.slice("chunk-signature=".length);
       if (!given) return { ok: false, error: BAD_CHUNK_SIGNATURE };
-      const expected = hmac(
-        key,
-        ["AWS4-HMAC-SHA256-PAYLOAD", signing.amzDate, signing.scope, previous, EMPTY_SHA256, sha256Hex(data)].join("\n"),
-      ).toString("hex");
+      const expected = hmac(key, ["AWS4-HMAC-SHA256-PAYLOAD", signing.amzDate, signing.scope, previous, EMPTY_SHA256, sha256Hex(data)].join("\n")).toString(
+        "hex",
+      );
       if (!sameHex(expected, given)) return { ok: false, error: BAD_CHUNK_SIGNATURE };
       previous = given;
     }

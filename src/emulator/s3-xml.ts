@@ -25,7 +25,10 @@ const DeleteRequest = z.object({
       .string()
       .transform((v) => v.trim().toLowerCase() === "true")
       .optional(),
-    Object: z.array(z.object({ Key: z.string(), VersionId: z.string().optional() })).min(1).max(MAX_DELETE_KEYS),
+    Object: z
+      .array(z.object({ Key: z.string(), VersionId: z.string().optional() }))
+      .min(1)
+      .max(MAX_DELETE_KEYS),
   }),
 });
 

@@ -9,17 +9,7 @@ import { encodeS3Segment, verifySigV4 } from "./sigv4";
 import { HOSTUP_TENANT_ID, type Bucket, type EmulatorState, type S3Principal } from "./state";
 
 const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const LIST_PARAMS = new Set([
-  "list-type",
-  "prefix",
-  "delimiter",
-  "max-keys",
-  "continuation-token",
-  "start-after",
-  "marker",
-  "encoding-type",
-  "fetch-owner",
-]);
+const LIST_PARAMS = new Set(["list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "marker", "encoding-type", "fetch-owner"]);
 const PRESIGN_PARAMS = /^X-Amz-(Algorithm|Credential|Date|Expires|SignedHeaders|Signature|Security-Token)$/;
 /** Query parameters that name no subresource: the AWS SDKs add `x-id=<Operation>` to object requests. */
 const IGNORED_PARAMS = new Set(["x-id"]);
@@ -74,9 +64,7 @@ export async function handleS3(state: EmulatorState, signedReq: EmuRequest): Pro
   if (!key) {
     const bucketAction = bucketActionFor(req.method, subresources);
     if (!bucketAction) {
-      return subresources.length > 0
-        ? notImplemented()
-        : s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+      return subresources.length > 0 ? notImplemented() : s3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
     }
     const denied = deny(bucketAction);
     if (denied) return denied;
@@ -94,9 +82,7 @@ export async function handleS3(state: EmulatorState, signedReq: EmuRequest): Pro
         return xml(200, `<LocationConstraint xmlns="${XMLNS}">${region}</LocationConstraint>`);
       }
       default:
-        return req.method === "HEAD"
-          ? { status: 200, headers: { "x-amz-bucket-region": principal.region } }
-          : listObjects(bucket, query);
+        return req.method === "HEAD" ? { status: 200, headers: { "x-amz-bucket-region": principal.region } } : listObjects(bucket, query);
     }
   }
 

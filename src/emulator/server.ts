@@ -55,12 +55,7 @@ export function createListener(ctx: PipelineContext, spec: ListenerSpec): Server
   return server;
 }
 
-async function handleRequest(
-  ctx: PipelineContext,
-  spec: ListenerSpec,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handleRequest(ctx: PipelineContext, spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const started = Date.now();
   const url = req.url ?? "/";
   const q = url.indexOf("?");

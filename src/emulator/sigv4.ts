@@ -18,14 +18,7 @@ const STREAMING = new Map([
   ["STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", { signed: true, trailer: true }],
 ]);
 const MAX_SKEW_MS = 15 * 60 * 1000;
-const PRESIGN_PARAMS = new Set([
-  "X-Amz-Algorithm",
-  "X-Amz-Credential",
-  "X-Amz-Date",
-  "X-Amz-Expires",
-  "X-Amz-SignedHeaders",
-  "X-Amz-Signature",
-]);
+const PRESIGN_PARAMS = new Set(["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"]);
 
 export interface SigV4Failure {
   status: number;
@@ -37,9 +30,7 @@ export interface SigV4Failure {
  * On success, `body` is the payload as the client meant it (aws-chunked framing removed) and
  * `trailers` the fields sent after it (trailing checksums), both verified against the signature.
  */
-export type SigV4Result =
-  | { ok: true; principal: S3Principal; body: Buffer; trailers: Record<string, string> }
-  | { ok: false; error: SigV4Failure };
+export type SigV4Result = { ok: true; principal: S3Principal; body: Buffer; trailers: Record<string, string> } | { ok: false; error: SigV4Failure };
 
 const fail = (status: number, code: string, message: string): SigV4Result => ({
   ok: false,
@@ -64,11 +55,7 @@ interface ParsedAuth {
   presigned?: { expiresIn: number };
 }
 
-export async function verifySigV4(
-  req: EmuRequest,
-  lookup: (accessKeyId: string) => S3Principal | undefined,
-  now = Date.now(),
-): Promise<SigV4Result> {
+export async function verifySigV4(req: EmuRequest, lookup: (accessKeyId: string) => S3Principal | undefined, now = Date.now()): Promise<SigV4Result> {
   const query = parseQuery(req.rawQuery);
   const parsed = header(req, "authorization") !== undefined ? parseHeaderAuth(req) : parsePresigned(query);
   if ("ok" in parsed) return parsed;
@@ -167,7 +154,10 @@ export async function verifySigV4(
     if (decodedLength === undefined || !/^\d+$/.test(decodedLength)) {
       return fail(411, "MissingContentLength", "You must provide the x-amz-decoded-content-length header for aws-chunked uploads.");
     }
-    const trailer = (header(req, "x-amz-trailer") ?? "").split(",").map((n) => n.trim().toLowerCase()).filter(Boolean);
+    const trailer = (header(req, "x-amz-trailer") ?? "")
+      .split(",")
+      .map((n) => n.trim().toLowerCase())
+      .filter(Boolean);
     if (trailer.length > 0 && !streaming.trailer) {
       return fail(400, "InvalidRequest", `x-amz-trailer requires a -TRAILER payload, not ${payloadHash}.`);
     }
@@ -252,14 +242,18 @@ function parsePresigned(query: Map<string, string[]>): ParsedAuth | SigV4Result 
   const one = (name: string) => query.get(name)?.[0];
   if (one("X-Amz-Algorithm") === undefined) return fail(403, "AccessDenied", "Access Denied");
   if (one("X-Amz-Algorithm") !== ALGORITHM) {
-    return fail(400, "InvalidArgument", "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
+    return fail(400, "InvalidArgument", 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   }
   const scope = one("X-Amz-Credential")?.split("/");
   const signedHeaders = one("X-Amz-SignedHeaders");
   const signature = one("X-Amz-Signature");
   const expiresIn = Number(one("X-Amz-Expires"));
   if (!scope || scope.length !== 5 || !signedHeaders || !signature || !Number.isInteger(expiresIn) || expiresIn < 1) {
-    return fail(400, "AuthorizationQueryParametersError", "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+    return fail(
+      400,
+      "AuthorizationQueryParametersError",
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    );
   }
   return { ...credentialScope(scope, signedHeaders, signature), amzDate: one("X-Amz-Date"), presigned: { expiresIn } };
 }

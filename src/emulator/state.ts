@@ -160,8 +160,7 @@ export class EmulatorState {
       nscale: { ...this.options.nscale, ...definedOnly(patch.nscale) },
       hostup: { ...this.options.hostup, ...definedOnly(patch.hostup) },
       rateLimit: patch.rateLimit === undefined ? this.options.rateLimit : (patch.rateLimit ?? undefined),
-      clockOffsetMs:
-        patch.clockOffsetMs === undefined ? this.options.clockOffsetMs : checkClockOffset(patch.clockOffsetMs),
+      clockOffsetMs: patch.clockOffsetMs === undefined ? this.options.clockOffsetMs : checkClockOffset(patch.clockOffsetMs),
     };
   }
 

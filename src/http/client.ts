@@ -208,7 +208,8 @@ export class HttpClient {
         operation: spec.operation,
         transportCode: e.code ?? e.name,
         providerMessage: transportMessage(e, url),
-        hint: boundHint(e.code, info) ?? (info.sent ? spec.transportHint : undefined) ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
+        hint:
+          boundHint(e.code, info) ?? (info.sent ? spec.transportHint : undefined) ?? this.options.describeTransportError?.(info) ?? defaultTransportHint(info),
       });
     } finally {
       bound.clear();
@@ -241,7 +242,8 @@ function boundHint(code: string | undefined, info: TransportErrorInfo): string |
 }
 
 function defaultTransportHint(info: TransportErrorInfo): string {
-  if (!info.sent) return "The request was not sent: a header or other request value is invalid (for example a credential with a trailing newline or another control character).";
+  if (!info.sent)
+    return "The request was not sent: a header or other request value is invalid (for example a credential with a trailing newline or another control character).";
   return info.retried
     ? `Check that the API URL ${info.origin} is reachable.`
     : "The request may or may not have reached the server; it was sent once and not re-sent.";

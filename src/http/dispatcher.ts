@@ -8,7 +8,15 @@ import { Agent, interceptors, type Dispatcher } from "undici";
 import { defaultRetryPolicy } from "./retry";
 import { defaultTimeouts } from "./timeouts";
 import { hostPacer, hostPacing, type HostPacer } from "./pacing";
-import { createRetryDecider, maxRetriesFor429, RETRYABLE_ERROR_CODES, RETRYABLE_METHODS, RETRYABLE_STATUS, type RetryObserver, type RetryPolicy } from "./retry";
+import {
+  createRetryDecider,
+  maxRetriesFor429,
+  RETRYABLE_ERROR_CODES,
+  RETRYABLE_METHODS,
+  RETRYABLE_STATUS,
+  type RetryObserver,
+  type RetryPolicy,
+} from "./retry";
 import type { HttpTimeouts } from "./timeouts";
 
 /** A new (uncached) dispatcher for a policy and timeouts. Prefer `sharedDispatcher`. */

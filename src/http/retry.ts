@@ -16,7 +16,6 @@ import type { Dispatcher } from "undici";
 import { hostPacer, originOf, type HostPacer } from "./pacing";
 import { backoffDelayMs, rateLimitDelayMs, serverRequestedDelayMs, type ResponseHeaders } from "./wait";
 
-
 export interface RetryPolicy {
   /** Attempts after the first one, for retryable failures other than 429. */
   maxRetries: number;
@@ -48,7 +47,15 @@ export function retryPolicyWithBudget(totalBudgetMs: number, base: RetryPolicy =
 export const RETRYABLE_METHODS: Dispatcher.HttpMethod[] = ["GET", "HEAD", "DELETE"];
 export const RETRYABLE_STATUS = [429, 502, 503, 504];
 /** Transport failures raised before a byte reached the server: such a request certainly did nothing. */
-export const NOT_SENT_ERROR_CODES: readonly string[] = ["UND_ERR_INVALID_ARG", "ERR_INVALID_CHAR", "ERR_INVALID_URL", "ERR_INVALID_HTTP_TOKEN", "ENOTFOUND", "ECONNREFUSED", "EAI_AGAIN"];
+export const NOT_SENT_ERROR_CODES: readonly string[] = [
+  "UND_ERR_INVALID_ARG",
+  "ERR_INVALID_CHAR",
+  "ERR_INVALID_URL",
+  "ERR_INVALID_HTTP_TOKEN",
+  "ENOTFOUND",
+  "ECONNREFUSED",
+  "EAI_AGAIN",
+];
 
 export const RETRYABLE_ERROR_CODES = [
   "ECONNRESET",
@@ -77,7 +84,13 @@ export interface RetryObserver {
  * or any answer naming a wait, `rateLimitDelayMs` (server's wait floored by the backoff step);
  * otherwise full-jitter backoff.
  */
-export function retryWaitMs(status: number | undefined, headers: ResponseHeaders | undefined, counter: number, policy: RetryPolicy, random = Math.random): number {
+export function retryWaitMs(
+  status: number | undefined,
+  headers: ResponseHeaders | undefined,
+  counter: number,
+  policy: RetryPolicy,
+  random = Math.random,
+): number {
   const attempt = Math.max(0, counter - 1);
   return status === 429 || serverRequestedDelayMs(headers) !== undefined
     ? rateLimitDelayMs(headers, attempt, policy, { random })

@@ -39,7 +39,6 @@ export interface ImportFile {
   resources: ImportFileEntry[];
 }
 
-
 /** Fields the cloud's state schema marks secret: written as secret envelopes, never as bare JSON. */
 export function secretStateFields(mod: Pick<CloudModule, "state">): string[] {
   return secretFieldsOf(mod.state);

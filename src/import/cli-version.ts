@@ -27,7 +27,10 @@ export type CliCheck = { ok: true; version: string } | { ok: false; reason: stri
 export function judgeCliVersion(output: string | undefined, minimum = MIN_IMPORT_CLI): CliCheck {
   const need = `Importing an ObjectStorageAccessKey needs Pulumi CLI >= ${minimum} (an import file with \`inputs\` and \`outputs\`, pulumi/pulumi#23984)`;
   if (output === undefined) {
-    return { ok: false, reason: `${need}, and no \`pulumi\` was found on PATH. Install Pulumi (https://www.pulumi.com/docs/install/) or put it on PATH; or use \`adopt\` instead (see the README).` };
+    return {
+      ok: false,
+      reason: `${need}, and no \`pulumi\` was found on PATH. Install Pulumi (https://www.pulumi.com/docs/install/) or put it on PATH; or use \`adopt\` instead (see the README).`,
+    };
   }
   const found = parseVersion(output);
   const min = parseVersion(minimum)!;

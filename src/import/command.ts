@@ -19,7 +19,6 @@ import { judgeCliVersion } from "./cli-version";
 import { describeKey } from "./describe";
 import { importUsage, SECRET_ENV } from "./usage";
 
-
 export class ImportUsageError extends Error {
   readonly usage = true;
 }
@@ -79,11 +78,15 @@ function parse(args: string[]): Parsed | "help" {
   });
   if (values.help) return "help";
   const name = values.name?.trim();
-  if (!name) throw new ImportUsageError("--name is required: the resource name the program will give the key (the first argument of `new ObjectStorageAccessKey`).");
+  if (!name)
+    throw new ImportUsageError("--name is required: the resource name the program will give the key (the first argument of `new ObjectStorageAccessKey`).");
   const runImport = values.import === true;
-  if (runImport && values.out !== undefined) throw new ImportUsageError("--import writes a private temporary file and removes it after `pulumi import`: leave out --out.");
+  if (runImport && values.out !== undefined)
+    throw new ImportUsageError("--import writes a private temporary file and removes it after `pulumi import`: leave out --out.");
   if (!runImport && !values.out) {
-    throw new ImportUsageError("--out <file> is required (the import file to create; it may hold the key's secret, so it is written with mode 0600), or --import to run `pulumi import` here and leave no file.");
+    throw new ImportUsageError(
+      "--out <file> is required (the import file to create; it may hold the key's secret, so it is written with mode 0600), or --import to run `pulumi import` here and leave no file.",
+    );
   }
   if (!runImport && values.stack !== undefined) throw new ImportUsageError("--stack is for --import (it is passed to `pulumi import`).");
   const base = { out: values.out, runImport, stack: values.stack, secretFromStdin: values["secret-from-stdin"] === true };
@@ -99,7 +102,8 @@ function parse(args: string[]): Parsed | "help" {
     return typeof v === "string" ? v : undefined;
   };
   const wrong = cloudFlags().filter((f) => !mod.importing.flags.includes(f) && text(f) !== undefined);
-  if (wrong.length > 0) throw new ImportUsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length > 1 ? "are" : "is"} not an option for --cloud ${mod.id}.`);
+  if (wrong.length > 0)
+    throw new ImportUsageError(`${wrong.map((f) => `--${f}`).join(", ")} ${wrong.length > 1 ? "are" : "is"} not an option for --cloud ${mod.id}.`);
   const own = Object.fromEntries(mod.importing.flags.map((f) => [f, text(f)]));
   const { ids, notes } = mod.importing.fromFlags(own, name, (message) => new ImportUsageError(message));
   return { ...base, mod, notes, request: { cloud: mod.id, resourceName: name, ids } };
@@ -152,7 +156,14 @@ export function nextSteps(file: string | undefined, parsed: Parsed, inputs: Reco
   ];
   const head =
     file === undefined
-      ? [`Imported ${JSON.stringify(parsed.request.resourceName)} (Pulumi CLI ${cliVersion}); the import file was removed.`, ``, `Next steps:`, `  1. ${declare[0]}`, ...declare.slice(1), `  2. pulumi preview --expect-no-changes     (then \`pulumi up\`: no changes)`]
+      ? [
+          `Imported ${JSON.stringify(parsed.request.resourceName)} (Pulumi CLI ${cliVersion}); the import file was removed.`,
+          ``,
+          `Next steps:`,
+          `  1. ${declare[0]}`,
+          ...declare.slice(1),
+          `  2. pulumi preview --expect-no-changes     (then \`pulumi up\`: no changes)`,
+        ]
       : [
           `Wrote ${file} (mode 0600)${hasSecret ? ": it holds the key's secret in plain text; delete it right after step 1" : ""}.`,
           ``,
@@ -204,7 +215,8 @@ export async function runImportFile(args: string[], io: ImportIo): Promise<void>
       await writePrivate(temp, text);
       return interrupt.aborted ? null : io.runPulumi(importArgs(temp, parsed.stack), interrupt);
     });
-    if (interrupted) throw new Error(`\`pulumi import\` was interrupted (${interrupted}); the import file was removed, so no copy of the secret is left on disk.`);
+    if (interrupted)
+      throw new Error(`\`pulumi import\` was interrupted (${interrupted}); the import file was removed, so no copy of the secret is left on disk.`);
     if (code !== 0) throw new Error(`\`pulumi import\` failed (exit ${code ?? "by a signal"}; its output is above); the import file was removed.`);
     io.stdout(nextSteps(undefined, parsed, key.inputs, secret !== undefined, cli.version));
   }
@@ -218,7 +230,10 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * synchronously the moment a stop signal arrives (then `interrupt` aborts with that signal's name,
  * for `work` to pass on). Also removed on `process.exit`, as a last resort.
  */
-async function inPrivateDir<T>(env: NodeJS.ProcessEnv, work: (dir: string, interrupt: AbortSignal) => Promise<T>): Promise<{ code: T; interrupted?: NodeJS.Signals }> {
+async function inPrivateDir<T>(
+  env: NodeJS.ProcessEnv,
+  work: (dir: string, interrupt: AbortSignal) => Promise<T>,
+): Promise<{ code: T; interrupted?: NodeJS.Signals }> {
   const controller = new AbortController();
   let dir: string | undefined;
   let interrupted: NodeJS.Signals | undefined;

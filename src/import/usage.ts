@@ -34,7 +34,17 @@ ${mods.flatMap((m) => m.importing.usage.map((l) => `  ${l}`)).join("\n")}
   --import [--stack <s>] instead of --out: run \`pulumi import\` here on a private temporary
                          file and remove it, so no file holding the secret outlives the command
   --secret-from-stdin    read the key's secret from stdin; else from $${SECRET_ENV}
-                         (${mods.some((m) => m.importing.secretRequired) ? `optional for ${mods.filter((m) => !m.importing.secretRequired).map((m) => m.settings.displayName).join(", ")}, required for ${mods.filter((m) => m.importing.secretRequired).map((m) => m.settings.displayName).join(", ")}` : "optional"}; never an argument)
+                         (${
+                           mods.some((m) => m.importing.secretRequired)
+                             ? `optional for ${mods
+                                 .filter((m) => !m.importing.secretRequired)
+                                 .map((m) => m.settings.displayName)
+                                 .join(", ")}, required for ${mods
+                                 .filter((m) => m.importing.secretRequired)
+                                 .map((m) => m.settings.displayName)
+                                 .join(", ")}`
+                             : "optional"
+                         }; never an argument)
 
 ${wrap(`Credentials and URLs come from the provider's environment variables: ${mods.map(environmentOf).join("; ")}.`, "  ")}`;
 }

@@ -23,7 +23,10 @@ const bucketFields = {
       .min(1, { error: "must not be empty: the key's secretAccessKey (keys adopted without a secret cannot manage buckets)" })
       .describe("The key's `secretAccessKey` output."),
   ),
-  forceDestroy: z.boolean({ error: "must be a boolean" }).optional().describe("Delete the objects in the bucket on destroy (default false: a non-empty bucket fails to delete)."),
+  forceDestroy: z
+    .boolean({ error: "must be a boolean" })
+    .optional()
+    .describe("Delete the objects in the bucket on destroy (default false: a non-empty bucket fails to delete)."),
   apiUrl: z.string().optional().describe("HostUp only: the API base URL for this bucket only."),
   apiKey: secret(z.string().trim().min(1).optional().describe("HostUp only: the API key for this bucket only (else provider config, then the environment).")),
 };

@@ -14,7 +14,7 @@ export function secret<T extends z.ZodType>(schema: T): T {
 
 /** Also through the wrappers `.optional()` and `.default()` add around a marked schema. */
 export function isSecret(schema: z.core.$ZodType): boolean {
-  for (let s: z.core.$ZodType | undefined = schema; s; ) {
+  for (let s: z.core.$ZodType | undefined = schema; s;) {
     if (z.globalRegistry.get(s)?.secret === true) return true;
     const def: object = s._zod.def;
     s = "innerType" in def ? (def.innerType as z.core.$ZodType) : undefined;
@@ -73,38 +73,38 @@ export function credential(what: string) {
       .string()
       .describe(`The ${what} for this resource only (else provider config, then the environment); always stored as a secret.`)
       .transform((v, ctx) => {
-      try {
-        return credentialValue(v);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: `${messageOf(err)} Omit it to use stack config or the environment instead.` });
-        return z.NEVER;
-      }
-    }),
+        try {
+          return credentialValue(v);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `${messageOf(err)} Omit it to use stack config or the environment instead.` });
+          return z.NEVER;
+        }
+      }),
   );
 }
 
 export function adopt(keyId: z.ZodType<string>, what: string) {
   return secret(
-    z.strictObject(
-      {
-        keyId: keyId.describe("The existing key: on Nscale its metadata.id, on HostUp its accessKey."),
-        secretAccessKey: z
-          .string()
-          .min(1, { error: "must not be empty" })
-          .describe("The existing key's S3 secret: verified with a signed S3 request and exposed as `secretAccessKey`. Required for HostUp.")
-          .optional(),
-      },
-      { error: `must be an object { keyId, secretAccessKey? } naming the existing ${what} to adopt` },
-    ).describe("Adopt an existing key instead of creating one; an adopted key is never replaced, and destroy deletes it."),
+    z
+      .strictObject(
+        {
+          keyId: keyId.describe("The existing key: on Nscale its metadata.id, on HostUp its accessKey."),
+          secretAccessKey: z
+            .string()
+            .min(1, { error: "must not be empty" })
+            .describe("The existing key's S3 secret: verified with a signed S3 request and exposed as `secretAccessKey`. Required for HostUp.")
+            .optional(),
+        },
+        { error: `must be an object { keyId, secretAccessKey? } naming the existing ${what} to adopt` },
+      )
+      .describe("Adopt an existing key instead of creating one; an adopted key is never replaced, and destroy deletes it."),
   );
 }
 
 /** Inputs every cloud accepts, besides its own. */
 export const rotationInputs = {
   rotationTrigger: rotationTrigger.describe("Any string; changing it replaces the key (the new key is created first, then the old one is deleted).").optional(),
-  rotateAfter: rotateAfter
-    .describe('A duration such as "90d", "12h" or "2w": once the key is older, the next `up` replaces it (new key first).')
-    .optional(),
+  rotateAfter: rotateAfter.describe('A duration such as "90d", "12h" or "2w": once the key is older, the next `up` replaces it (new key first).').optional(),
 };
 
 /**

@@ -49,8 +49,7 @@ export const RESOURCES: readonly ServedResource[] = [
     requiredOutputs: ["cloud", "keyId", "accessKeyId", "secretAccessKey", "s3Endpoint", "createdAt"],
   }),
   served("ObjectStorageBucket", {
-    description:
-      "A bucket made with an access key's outputs (Nscale: through S3 with the key; HostUp: through HostUp's bucket API).",
+    description: "A bucket made with an access key's outputs (Nscale: through S3 with the key; HostUp: through HostUp's bucket API).",
     operations: bucketOperations,
     inputs: [BucketInputs],
     outputs: [BucketState],

@@ -14,7 +14,6 @@ import { RESOURCES, resourceFor, type ServedResource } from "./package";
 import { schemaText } from "./schema";
 import { unwrap, wrap } from "./wire";
 
-
 /** `urn:pulumi:<stack>::<project>::<parent types$>type::<name>` */
 export function parseUrn(urn: string): { type: string; name: string } {
   const parts = urn.split("::");

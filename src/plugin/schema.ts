@@ -96,7 +96,11 @@ export function configVariables(): Record<string, PropertySpec & { type: string 
     const name = short(knob.config);
     vars[name] = { type: "number", description: `${knob.description} Else ${knob.env.join(" or ")}.` };
     for (const alias of knob.configAliases) {
-      vars[short(alias)] = { type: "number", description: `The earlier name of \`${name}\`, still read when \`${name}\` is not set.`, deprecationMessage: `Use ${name}.` };
+      vars[short(alias)] = {
+        type: "number",
+        description: `The earlier name of \`${name}\`, still read when \`${name}\` is not set.`,
+        deprecationMessage: `Use ${name}.`,
+      };
     }
   }
   return vars;
@@ -121,7 +125,11 @@ export function packageSchema() {
     language: {
       // respectSchemaVersion: the generated package.json carries the schema's version, which the
       // SDK reports to the engine when it asks for this plugin.
-      nodejs: { packageName: "@pulumi-object-storage-keys/sdk", packageDescription: "Object-storage access keys on Nscale and HostUp (generated SDK).", respectSchemaVersion: true },
+      nodejs: {
+        packageName: "@pulumi-object-storage-keys/sdk",
+        packageDescription: "Object-storage access keys on Nscale and HostUp (generated SDK).",
+        respectSchemaVersion: true,
+      },
       python: { packageName: "pulumi_object_storage_keys", respectSchemaVersion: true },
       go: { importBasePath: "github.com/pulumi-object-storage-keys/pulumi-object-storage-keys/sdk/go/objectstoragekeys" },
     },

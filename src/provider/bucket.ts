@@ -15,7 +15,6 @@ import { cloudFailure, parseKnown, settingsFailures, toFailures, type CheckOutco
 import { generateName, reusableGeneratedName } from "./names";
 import { contextFor } from "./context";
 
-
 export function checkBucket(olds: Record<string, unknown>, news: Record<string, unknown>, sources: Sources): CheckOutcome {
   const input = userInputs(news);
   if (input.bucketName === undefined && typeof input.resourceName === "string") {
@@ -26,7 +25,12 @@ export function checkBucket(olds: Record<string, unknown>, news: Record<string, 
   const mod = cloudFor(parsed.data.cloud);
   if (parsed.data.cloud === UNKNOWN) return { inputs: parsed.data, failures: [] };
   if (!mod) return { inputs: parsed.data, failures: [cloudFailure(parsed.data.cloud)] };
-  return { inputs: parsed.data, failures: mod.bucketsUseApi ? settingsFailures(mod, { credential: parsed.data.apiKey, apiUrl: parsed.data.apiUrl }, sources).filter((f) => f.property !== "cloud") : [] };
+  return {
+    inputs: parsed.data,
+    failures: mod.bucketsUseApi
+      ? settingsFailures(mod, { credential: parsed.data.apiKey, apiUrl: parsed.data.apiUrl }, sources).filter((f) => f.property !== "cloud")
+      : [],
+  };
 }
 
 export function diffBucket(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
@@ -38,7 +42,9 @@ export function diffBucket(olds: Record<string, unknown>, news: Record<string, u
   // An unknown region alone is no change: in a preview the SDK reports every output the key did not
   // set (an Nscale key's region without config) as unknown, which would show a perpetual update.
   // When the key really changes, its accessKeyId is unknown too and that predicts the update.
-  const inPlace = BUCKET_IN_PLACE.filter((k) => !(k === "region" && news[k] === UNKNOWN) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  const inPlace = BUCKET_IN_PLACE.filter(
+    (k) => !(k === "region" && news[k] === UNKNOWN) && JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+  );
   return { changes: replaces.length + inPlace.length > 0, replaces, deleteBeforeReplace: false };
 }
 
@@ -79,7 +85,12 @@ export async function updateBucket(olds: Record<string, unknown>, news: Record<s
   const next = BucketState.parse(compact({ ...news, createdAt: previous.createdAt }));
   if (next.accessKeyId !== previous.accessKeyId || next.secretAccessKey !== previous.secretAccessKey) {
     const { S3Client } = await import("../s3/client.js");
-    const s3 = new S3Client({ endpoint: next.s3Endpoint, region: next.region ?? DEFAULT_SIGNING_REGION, credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey }, http: resolveHttp(sources) });
+    const s3 = new S3Client({
+      endpoint: next.s3Endpoint,
+      region: next.region ?? DEFAULT_SIGNING_REGION,
+      credentials: { accessKeyId: next.accessKeyId, secretAccessKey: next.secretAccessKey },
+      http: resolveHttp(sources),
+    });
     if (!(await s3.headBucket(next.bucketName))) {
       throw new LifecycleError({ code: "bucket_not_visible", bucketName: next.bucketName, accessKeyId: next.accessKeyId });
     }

@@ -67,7 +67,9 @@ function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>, s
   if (issue.code === "unrecognized_keys") return `has unknown field(s) ${issue.keys.map((k) => `\`${k}\``).join(", ")}; allowed: keyId, secretAccessKey`;
   if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
     const got = valueAt(input, issue.path);
-    return got === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}, got ${describeType(got, !secrets.has(String(issue.path[0] ?? "")))}`;
+    return got === undefined
+      ? `is required (a ${issue.expected})`
+      : `must be a ${issue.expected}, got ${describeType(got, !secrets.has(String(issue.path[0] ?? "")))}`;
   }
   return issue.message;
 }
@@ -77,7 +79,13 @@ const REQUIRED: Readonly<Record<string, string>> = {
 };
 
 /** zod issues → one CheckFailure per problem, each naming its property. */
-export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema, input: Record<string, unknown>, requiredHints: Readonly<Record<string, string>> = {}): CheckFailure[] {
+export function toFailures(
+  error: z.ZodError,
+  what: string,
+  schema: ObjectSchema,
+  input: Record<string, unknown>,
+  requiredHints: Readonly<Record<string, string>> = {},
+): CheckFailure[] {
   const required = { ...REQUIRED, ...requiredHints };
   const secrets = secretFields(schema);
   const internal: readonly string[] = INTERNAL_INPUTS;
@@ -92,20 +100,29 @@ export function toFailures(error: z.ZodError, what: string, schema: ObjectSchema
       for (const key of issue.keys) {
         // Not `key` itself: the engine would print its value, and a mistyped secret input
         // (`apiTokn: config.requireSecret(...)`) would appear decrypted.
-        failures.push({ property: `${key} (unknown property)`, reason: `is not a property of ${what}.${suggestion(key, known)} Valid properties: ${known.join(", ")}.` });
+        failures.push({
+          property: `${key} (unknown property)`,
+          reason: `is not a property of ${what}.${suggestion(key, known)} Valid properties: ${known.join(", ")}.`,
+        });
       }
       continue;
     }
     const top = String(issue.path[0] ?? "");
     const missing = issue.path.length === 1 && input[top] === undefined;
-    failures.push({ property: safeProperty(issue.path, secrets), reason: missing ? ((Object.hasOwn(required, top) ? required[top] : undefined) ?? `is required for ${what}`) : issueMessage(issue, input, secrets) });
+    failures.push({
+      property: safeProperty(issue.path, secrets),
+      reason: missing ? ((Object.hasOwn(required, top) ? required[top] : undefined) ?? `is required for ${what}`) : issueMessage(issue, input, secrets),
+    });
   }
   const seen = new Set<string>();
   return failures.filter((f) => (seen.has(f.property) ? false : (seen.add(f.property), true)));
 }
 
 /** Validates with values still unknown set aside; returns the parsed inputs with them put back. */
-export function parseKnown(schema: ObjectSchema, input: Record<string, unknown>): z.ZodSafeParseResult<Record<string, unknown>> & { unknown: Record<string, unknown> } {
+export function parseKnown(
+  schema: ObjectSchema,
+  input: Record<string, unknown>,
+): z.ZodSafeParseResult<Record<string, unknown>> & { unknown: Record<string, unknown> } {
   // Own properties only: `k in {}` is true for `constructor`, `toString`, ..., which would hide them.
   // A name that is no field is validated whatever its value, so it is reported as unknown.
   const isField = (k: string) => Object.hasOwn(schema.shape, k);
@@ -122,7 +139,12 @@ export function cloudFailure(cloud: unknown): CheckFailure {
 }
 
 /** Settings problems (a missing credential, a bad URL wherever it is set, bad timing) at preview. */
-export function settingsFailures(mod: CloudModule, overrides: { credential?: unknown; apiUrl?: unknown }, sources: Sources, needsCredential = true): CheckFailure[] {
+export function settingsFailures(
+  mod: CloudModule,
+  overrides: { credential?: unknown; apiUrl?: unknown },
+  sources: Sources,
+  needsCredential = true,
+): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const secrets = secretFields(mod.inputs);
   const attempt = (property: string, run: () => void) => {

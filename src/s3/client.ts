@@ -90,10 +90,18 @@ export class S3Client {
       // A truncated page without a fresh token would list the same pages forever.
       if (!NextContinuationToken) unexpected(operation, res, "a truncated page carries no NextContinuationToken");
       if (seen.has(NextContinuationToken) || NextContinuationToken === token) {
-        unexpected(operation, res, `the listing at ${this.endpoint} handed out a continuation token it had already given (seen before, after ${pages} pages), so it would never end`);
+        unexpected(
+          operation,
+          res,
+          `the listing at ${this.endpoint} handed out a continuation token it had already given (seen before, after ${pages} pages), so it would never end`,
+        );
       }
       if (pages >= maxPages) {
-        unexpected(operation, res, `the listing at ${this.endpoint} still had more after more than ${maxPages} pages (the bound on one listing: ${maxPages * 1000} objects at 1,000 a page)`);
+        unexpected(
+          operation,
+          res,
+          `the listing at ${this.endpoint} still had more after more than ${maxPages} pages (the bound on one listing: ${maxPages * 1000} objects at 1,000 a page)`,
+        );
       }
       seen.add(NextContinuationToken);
       token = NextContinuationToken;

@@ -70,7 +70,11 @@ export function exec(command: string, args: string[], opts: { cwd: string; env?:
 }
 
 /** Copies a fixture into `dir` and adds dependencies to its package.json. */
-export async function projectFromFixture(fixture: string, dir: string, deps: { dependencies: Record<string, string>; devDependencies?: Record<string, string> }): Promise<string> {
+export async function projectFromFixture(
+  fixture: string,
+  dir: string,
+  deps: { dependencies: Record<string, string>; devDependencies?: Record<string, string> },
+): Promise<string> {
   await fs.cp(path.join(FIXTURES, fixture), dir, { recursive: true });
   const file = path.join(dir, "package.json");
   const pkg = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, unknown>;

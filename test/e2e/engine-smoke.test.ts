@@ -63,55 +63,71 @@ describe("engine smoke (real CLI, inline program, file backend)", () => {
     return ts;
   }
 
-  it("up creates the resource and returns a secret stack output", async (ctx) => {
-    const { stack, backendDir } = stackOrSkip(ctx);
-    const out = collect();
-    const res = await stack.up({ onOutput: out.onOutput, onError: out.onError });
+  it(
+    "up creates the resource and returns a secret stack output",
+    async (ctx) => {
+      const { stack, backendDir } = stackOrSkip(ctx);
+      const out = collect();
+      const res = await stack.up({ onOutput: out.onOutput, onError: out.onError });
 
-    expect(res.summary.result).toBe("succeeded");
-    expect(res.outputs["greeting"]).toEqual({ value: "hello world", secret: false });
-    expect(res.outputs["resourceId"]).toEqual({ value: "smoke-world", secret: false });
-    expect(res.outputs["secretOut"]).toEqual({ value: SECRET_OUTPUT, secret: true });
-    expect(res.summary.resourceChanges?.["create"]).toBeGreaterThanOrEqual(2); // stack + Smoke
-    // The CLI display simplifies type tokens (`pkg:mod/sub:T` -> `pkg:mod:T`).
-    expect(out.text()).toContain("pulumi-nodejs:dynamic:Smoke smoke created");
+      expect(res.summary.result).toBe("succeeded");
+      expect(res.outputs["greeting"]).toEqual({ value: "hello world", secret: false });
+      expect(res.outputs["resourceId"]).toEqual({ value: "smoke-world", secret: false });
+      expect(res.outputs["secretOut"]).toEqual({ value: SECRET_OUTPUT, secret: true });
+      expect(res.summary.resourceChanges?.["create"]).toBeGreaterThanOrEqual(2); // stack + Smoke
+      // The CLI display simplifies type tokens (`pkg:mod/sub:T` -> `pkg:mod:T`).
+      expect(out.text()).toContain("pulumi-nodejs:dynamic:Smoke smoke created");
 
-    const cfg = await stack.getConfig("nscale:apiToken");
-    expect(cfg).toEqual({ value: SECRET_CONFIG, secret: true });
+      const cfg = await stack.getConfig("nscale:apiToken");
+      expect(cfg).toEqual({ value: SECRET_CONFIG, secret: true });
 
-    const state = await readStateFile(backendDir);
-    expect(state).toContain("pulumi-nodejs:dynamic/smoke:Smoke");
-    expect(state).not.toContain(SECRET_OUTPUT);
-    expect(state).not.toContain(SECRET_CONFIG);
-    const everything = await readStateFile(backendDir, ".pulumi");
-    expect(everything).not.toContain(SECRET_OUTPUT);
-    expect(everything).not.toContain(SECRET_CONFIG);
-  }, TIMEOUT);
+      const state = await readStateFile(backendDir);
+      expect(state).toContain("pulumi-nodejs:dynamic/smoke:Smoke");
+      expect(state).not.toContain(SECRET_OUTPUT);
+      expect(state).not.toContain(SECRET_CONFIG);
+      const everything = await readStateFile(backendDir, ".pulumi");
+      expect(everything).not.toContain(SECRET_OUTPUT);
+      expect(everything).not.toContain(SECRET_CONFIG);
+    },
+    TIMEOUT,
+  );
 
-  it("preview then reports no changes", async (ctx) => {
-    const { stack } = stackOrSkip(ctx);
-    const res = await stack.preview({ expectNoChanges: true });
-    const changes = Object.entries(res.changeSummary).filter(([op, n]) => op !== "same" && n > 0);
-    expect(changes).toEqual([]);
-    expect(res.changeSummary["same"]).toBeGreaterThanOrEqual(2);
-  }, TIMEOUT);
+  it(
+    "preview then reports no changes",
+    async (ctx) => {
+      const { stack } = stackOrSkip(ctx);
+      const res = await stack.preview({ expectNoChanges: true });
+      const changes = Object.entries(res.changeSummary).filter(([op, n]) => op !== "same" && n > 0);
+      expect(changes).toEqual([]);
+      expect(res.changeSummary["same"]).toBeGreaterThanOrEqual(2);
+    },
+    TIMEOUT,
+  );
 
-  it("refresh succeeds and changes nothing", async (ctx) => {
-    const { stack } = stackOrSkip(ctx);
-    const res = await stack.refresh({ expectNoChanges: true });
-    expect(res.summary.result).toBe("succeeded");
-    const outputs = await stack.outputs();
-    expect(outputs["greeting"]?.value).toBe("hello world");
-    expect(outputs["secretOut"]).toEqual({ value: SECRET_OUTPUT, secret: true });
-  }, TIMEOUT);
+  it(
+    "refresh succeeds and changes nothing",
+    async (ctx) => {
+      const { stack } = stackOrSkip(ctx);
+      const res = await stack.refresh({ expectNoChanges: true });
+      expect(res.summary.result).toBe("succeeded");
+      const outputs = await stack.outputs();
+      expect(outputs["greeting"]?.value).toBe("hello world");
+      expect(outputs["secretOut"]).toEqual({ value: SECRET_OUTPUT, secret: true });
+    },
+    TIMEOUT,
+  );
 
-  it("destroy removes everything", async (ctx) => {
-    const { stack } = stackOrSkip(ctx);
-    const res = await stack.destroy();
-    expect(res.summary.result).toBe("succeeded");
-    expect(res.summary.resourceChanges?.["delete"]).toBeGreaterThanOrEqual(2);
-    const deployment = await stack.exportStack();
-    const resources = (deployment.deployment as { resources?: unknown[] }).resources ?? [];
-    expect(resources).toEqual([]);
-  }, TIMEOUT);
+  it(
+    "destroy removes everything",
+    async (ctx) => {
+      const { stack } = stackOrSkip(ctx);
+      const res = await stack.destroy();
+      expect(res.summary.result).toBe("succeeded");
+      expect(res.summary.resourceChanges?.["delete"]).toBeGreaterThanOrEqual(2);
+      const deployment = await stack.exportStack();
+      const resources = (deployment.deployment as { resources?: unknown[] }).resources ?? [];
+      expect(resources).toEqual([]);
+    },
+    TIMEOUT,
+  );
 });

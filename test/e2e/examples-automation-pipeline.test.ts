@@ -48,7 +48,15 @@ describe("automation-pipeline example (child process, emulator, real engine)", (
       expect(r.code, transcript(r)).toBe(0);
       const s = await readJson<PipelineSummary>(json);
 
-      expect(s).toMatchObject({ project: "automation-pipeline", stack: `ci-${cloud}`, cloud, emulator: true, rotated: true, rotationTrigger: "2026-11-23", destroyed: true });
+      expect(s).toMatchObject({
+        project: "automation-pipeline",
+        stack: `ci-${cloud}`,
+        cloud,
+        emulator: true,
+        rotated: true,
+        rotationTrigger: "2026-11-23",
+        destroyed: true,
+      });
       expect(s.error).toBeUndefined();
       expect(s.oldAccessKeyId).toBeTruthy();
       expect(s.newAccessKeyId).toBeTruthy();

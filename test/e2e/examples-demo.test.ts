@@ -35,7 +35,15 @@ describe("demo (scripts/demo.ts, emulator, real engine)", () => {
     expect(r.code, transcript(r)).toBe(0);
     const s = await readJson<DemoSummary>(json);
 
-    expect(s).toMatchObject({ project: "object-storage-keys-demo", stack: "demo", mode: "emulator", clouds: ["nscale", "hostup"], destroyed: true, kept: false, plaintextSecretsInState: 0 });
+    expect(s).toMatchObject({
+      project: "object-storage-keys-demo",
+      stack: "demo",
+      mode: "emulator",
+      clouds: ["nscale", "hostup"],
+      destroyed: true,
+      kept: false,
+      plaintextSecretsInState: 0,
+    });
     expect(s.error).toBeUndefined();
     expect(s.secretsChecked).toBe(4); // two secret access keys + the two emulator credentials in config
     for (const cloud of ["nscale", "hostup"]) {

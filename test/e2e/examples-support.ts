@@ -14,7 +14,12 @@ export { REPO_ROOT, RUN_TS, type RunResult };
 export { useSuiteEngine, type SuiteEngine } from "./harness";
 
 /** Runs `command args` with the engine on PATH and real clouds blanked; echoes output when PULUMI_OSK_E2E_ECHO=1. */
-export function run(engine: Engine, command: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  engine: Engine,
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return runWithEngine(engine, command, args, { cwd: opts.cwd ?? REPO_ROOT, env: opts.env, timeoutMs: opts.timeoutMs ?? 240_000, echo: echoRequested() });
 }
 

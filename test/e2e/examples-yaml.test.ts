@@ -45,12 +45,22 @@ describe("examples/yaml-bucket-app (Pulumi YAML, native plugin, real engine)", (
     await ok("up", "--yes");
     const masked = JSON.parse((await ok("stack", "output", "--json")).stdout) as Record<string, unknown>;
     for (const secretOutput of ["secretAccessKey", "environment", "dotenv"]) expect(masked[secretOutput], secretOutput).toBe("[secret]");
-    const shown = JSON.parse((await ok("stack", "output", "--json", "--show-secrets")).stdout) as { environment: Record<string, string>; dotenv: string; secretAccessKey: string };
+    const shown = JSON.parse((await ok("stack", "output", "--json", "--show-secrets")).stdout) as {
+      environment: Record<string, string>;
+      dotenv: string;
+      secretAccessKey: string;
+    };
     const e = shown.environment;
     expect(e.AWS_SECRET_ACCESS_KEY).toBe(emu.secretFor(e.AWS_ACCESS_KEY_ID!));
     expect(shown.dotenv).toContain(`AWS_SECRET_ACCESS_KEY=${e.AWS_SECRET_ACCESS_KEY}`);
     const trip = await s3RoundTrip(
-      { s3Endpoint: e.AWS_ENDPOINT_URL_S3!, region: e.AWS_REGION!, accessKeyId: e.AWS_ACCESS_KEY_ID!, secretAccessKey: e.AWS_SECRET_ACCESS_KEY!, bucketName: e.S3_BUCKET! },
+      {
+        s3Endpoint: e.AWS_ENDPOINT_URL_S3!,
+        region: e.AWS_REGION!,
+        accessKeyId: e.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: e.AWS_SECRET_ACCESS_KEY!,
+        bucketName: e.S3_BUCKET!,
+      },
       "hello.txt",
       "hello from YAML",
       { cleanUp: true },

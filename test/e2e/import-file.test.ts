@@ -20,7 +20,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { Emulator } from "../../src/emulator";
 import type { ImportFile } from "../../src/import/build";
-import { createConsumerDir, getEngine, prepareLocalBackend, readStateFile, REPO_ROOT, runChild, runWithEngine, useSuiteEngine, type RunResult } from "./harness";
+import {
+  createConsumerDir,
+  getEngine,
+  prepareLocalBackend,
+  readStateFile,
+  REPO_ROOT,
+  runChild,
+  runWithEngine,
+  useSuiteEngine,
+  type RunResult,
+} from "./harness";
 import { transcript } from "./examples-support";
 import { ACCESS_KEY_TYPE, emulatorEnv, expectNoPlaintext, hostupKeyIds, nscaleKeyIds, requestsSince, SECRET_SIG, startSuiteEmulator } from "./support";
 
@@ -69,8 +79,12 @@ async function makeProject(emu: Emulator, base: string, name: string): Promise<P
     dir,
     backendDir: backend.backendDir,
     printed,
-    pulumi: async (bin, ...args) => record(await runWithEngine({ binDir: bin }, path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env, timeoutMs: 240_000 })),
-    importFile: async (bin, args, extra = {}) => record(await runWithEngine({ binDir: bin }, process.execPath, [CLI, "import-file", ...args], { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 })),
+    pulumi: async (bin, ...args) =>
+      record(await runWithEngine({ binDir: bin }, path.join(bin, "pulumi"), [...args, "--non-interactive"], { cwd: dir, env, timeoutMs: 240_000 })),
+    importFile: async (bin, args, extra = {}) =>
+      record(
+        await runWithEngine({ binDir: bin }, process.execPath, [CLI, "import-file", ...args], { cwd: dir, env: { ...env, ...extra }, timeoutMs: 120_000 }),
+      ),
   };
 }
 
@@ -83,7 +97,11 @@ function ok(r: RunResult, what: string): RunResult {
 function step(stdout: string, n: number): string[] {
   const line = stdout.split("\n").find((l) => l.trim().startsWith(`${n}. `));
   if (!line) throw new Error(`no step ${n} in:\n${stdout}`);
-  return line.trim().slice(`${n}. `.length).split(/\s{2,}/)[0]!.split(" ");
+  return line
+    .trim()
+    .slice(`${n}. `.length)
+    .split(/\s{2,}/)[0]!
+    .split(" ");
 }
 
 /** The printed `new ObjectStorageAccessKey(...)` line, verbatim. */
@@ -214,10 +232,15 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       const written =
         c.secretVia === "env"
           ? await p.importFile(bin, args, { OSK_IMPORT_SECRET_ACCESS_KEY: made.secret })
-          : await runWithEngine({ binDir: bin }, "sh", ["-c", `printf %s "$SECRET" | "$0" "$@" --secret-from-stdin`, process.execPath, CLI, "import-file", ...args], {
-              cwd: p.dir,
-              env: { ...emulatorEnv(emu), SECRET: made.secret },
-            });
+          : await runWithEngine(
+              { binDir: bin },
+              "sh",
+              ["-c", `printf %s "$SECRET" | "$0" "$@" --secret-from-stdin`, process.execPath, CLI, "import-file", ...args],
+              {
+                cwd: p.dir,
+                env: { ...emulatorEnv(emu), SECRET: made.secret },
+              },
+            );
       ok(written, "import-file");
       p.printed.push(written.stdout, written.stderr);
       console.log(`[${c.cloud}] import-file printed:\n${written.stdout}`);
@@ -229,7 +252,10 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       expect(entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "legacy", id: made.id });
       expect(entry.inputs).toMatchObject({ cloud: c.cloud, resourceName: "legacy", imported: true });
       expect(entry.outputs).toMatchObject({ cloud: c.cloud, keyId: made.id, accessKeyId: made.accessKeyId, imported: true });
-      expect(entry.outputs.secretAccessKey, "the secret is a secret envelope").toEqual({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify(made.secret) });
+      expect(entry.outputs.secretAccessKey, "the secret is a secret envelope").toEqual({
+        [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270",
+        plaintext: JSON.stringify(made.secret),
+      });
       expect(typeof entry.inputs.__provider).toBe("string");
       expect(entry.outputs.__provider).toBe(entry.inputs.__provider);
       expect(keyWrites(emu, from), "reading the key changes nothing").toEqual([]);
@@ -257,7 +283,10 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       expect(up.stdout).not.toMatch(/created|replaced|updated|deleted/);
       const masked = JSON.parse(ok(await p.pulumi(bin, "stack", "output", "--json"), "stack output").stdout) as Record<string, unknown>;
       expect(masked).toMatchObject({ keyId: made.id, accessKeyId: made.accessKeyId, secretAccessKey: "[secret]", imported: true });
-      const shown = JSON.parse(ok(await p.pulumi(bin, "stack", "output", "--json", "--show-secrets"), "stack output --show-secrets").stdout) as Record<string, unknown>;
+      const shown = JSON.parse(ok(await p.pulumi(bin, "stack", "output", "--json", "--show-secrets"), "stack output --show-secrets").stdout) as Record<
+        string,
+        unknown
+      >;
       p.printed.splice(-2);
       expect(shown["secretAccessKey"]).toBe(made.secret);
       ok(await p.pulumi(bin, "refresh", "--yes", "--expect-no-changes"), "pulumi refresh --expect-no-changes");
@@ -273,15 +302,23 @@ describe("pulumi import through `import-file` (Pulumi CLI >= 3.254)", () => {
       expect(changed).not.toBe(decl);
       await writeProgram(p.dir, changed);
       const replacing = await p.pulumi(bin, "preview");
-      console.log(`[${c.cloud}] preview of a mismatching declaration -> exit ${replacing.code}: ${(replacing.stdout + replacing.stderr).match(/error: [^\n]*(unable to replace|replaces this key)[^\n]*/)?.[0] ?? ""}`);
+      console.log(
+        `[${c.cloud}] preview of a mismatching declaration -> exit ${replacing.code}: ${(replacing.stdout + replacing.stderr).match(/error: [^\n]*(unable to replace|replaces this key)[^\n]*/)?.[0] ?? ""}`,
+      );
       expect(replacing.code, transcript(replacing)).not.toBe(0);
-      expect(replacing.stdout + replacing.stderr).toMatch(c.cloud === "hostup" ? /unable to replace resource[\s\S]*marked for protection/ : /unable to replace resource|name: changing identityPolicy replaces this key/);
+      expect(replacing.stdout + replacing.stderr).toMatch(
+        c.cloud === "hostup"
+          ? /unable to replace resource[\s\S]*marked for protection/
+          : /unable to replace resource|name: changing identityPolicy replaces this key/,
+      );
       await writeProgram(p.dir, decl);
       expect(keyWrites(emu, afterImport)).toEqual([]);
 
       // 4. Destroy: refused while protected; the key is untouched.
       const refused = await p.pulumi(bin, "destroy", "--yes");
-      console.log(`[${c.cloud}] destroy while protected -> exit ${refused.code}: ${(refused.stdout + refused.stderr).match(/error: [^\n]*cannot be deleted[\s\S]*?unprotect[^\n]*/)?.[0] ?? ""}`);
+      console.log(
+        `[${c.cloud}] destroy while protected -> exit ${refused.code}: ${(refused.stdout + refused.stderr).match(/error: [^\n]*cannot be deleted[\s\S]*?unprotect[^\n]*/)?.[0] ?? ""}`,
+      );
       expect(refused.code, transcript(refused)).not.toBe(0);
       expect(refused.stdout + refused.stderr).toMatch(/cannot be deleted\s+because it is protected/);
       expect(c.keyExists(emu, made)).toBe(true);
@@ -368,7 +405,12 @@ describe("import on a Pulumi CLI older than 3.254", () => {
     const fresh = await cliBin(true);
     const p = await makeProject(emu, suite.dir, "osk-import-old-engine");
     const made = await hostupKeyOutOfBand(emu, "Old CLI Key");
-    ok(await p.importFile(fresh, ["--cloud", "hostup", "--access-key", made.accessKeyId, "--name", "legacy", "--out", "legacy-import.json"], { OSK_IMPORT_SECRET_ACCESS_KEY: made.secret }), "import-file");
+    ok(
+      await p.importFile(fresh, ["--cloud", "hostup", "--access-key", made.accessKeyId, "--name", "legacy", "--out", "legacy-import.json"], {
+        OSK_IMPORT_SECRET_ACCESS_KEY: made.secret,
+      }),
+      "import-file",
+    );
     ok(await p.pulumi(old, "stack", "init", "dev"), "pulumi stack init dev");
     const from = emu.requests.length;
     const r = await p.pulumi(old, "import", "--stack", "dev", "--file", "legacy-import.json", "--yes", "--generate-code=false");

@@ -175,6 +175,9 @@ describe("import of an ObjectStorageAccessKey (engine limitation)", () => {
       await stack.up(); // unprotected (protect: false): removing it from the program deletes the key
       expect(nscaleKeyIds(emu)).not.toContain(key.id);
     }
-    expect(writesSince(from).filter((w) => !w.startsWith("DELETE")), "no key is created").toEqual([]);
+    expect(
+      writesSince(from).filter((w) => !w.startsWith("DELETE")),
+      "no key is created",
+    ).toEqual([]);
   });
 });

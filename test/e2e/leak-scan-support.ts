@@ -20,16 +20,7 @@ import { SECRET_SIG } from "./support";
  */
 export const DEBUG_KINDS = ["engine-log", "debug-diagnostics", "trace", "engine-grpc-debug"] as const;
 export type ArtefactKind =
-  | (typeof DEBUG_KINDS)[number]
-  | "output"
-  | "events"
-  | "error"
-  | "state"
-  | "export"
-  | "provider-shim"
-  | "workspace-file"
-  | "emulator-log"
-  | "history";
+  (typeof DEBUG_KINDS)[number] | "output" | "events" | "error" | "state" | "export" | "provider-shim" | "workspace-file" | "emulator-log" | "history";
 
 export function isDebugKind(kind: ArtefactKind): boolean {
   return (DEBUG_KINDS as readonly string[]).includes(kind);
@@ -187,8 +178,22 @@ export function addCapture(store: Artefacts, name: string, cap: Capture): void {
   const debugLines = debugLinesOf(cap);
   addConsoleText(store, "output", `${name} / stdout`, cap.stdout.join(""), debugLines);
   addConsoleText(store, "output", `${name} / stderr`, cap.stderr.join(""), debugLines);
-  store.add("events", `${name} / engine events`, cap.events.filter((e) => !isDebugEvent(e)).map((e) => JSON.stringify(e)).join("\n"));
-  store.add("debug-diagnostics", `${name} / engine events with severity debug`, cap.events.filter(isDebugEvent).map((e) => JSON.stringify(e)).join("\n"));
+  store.add(
+    "events",
+    `${name} / engine events`,
+    cap.events
+      .filter((e) => !isDebugEvent(e))
+      .map((e) => JSON.stringify(e))
+      .join("\n"),
+  );
+  store.add(
+    "debug-diagnostics",
+    `${name} / engine events with severity debug`,
+    cap.events
+      .filter(isDebugEvent)
+      .map((e) => JSON.stringify(e))
+      .join("\n"),
+  );
 }
 
 /** Text files under `dir` (recursively), skipping `node_modules` and anything larger than `maxBytes`. */

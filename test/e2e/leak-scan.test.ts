@@ -98,7 +98,11 @@ const runs: Run[] = [];
 
 function lifecycleSpecs(trigger: string, extra: { nscale?: Record<string, unknown>; hostup?: Record<string, unknown> } = {}): KeySpec[] {
   return [
-    { name: "leak-nscale", exportAs: "n_", args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin", rotationTrigger: trigger, ...extra.nscale } },
+    {
+      name: "leak-nscale",
+      exportAs: "n_",
+      args: { cloud: "nscale", endpointId: emu.endpointId, identityPolicy: "bucket-admin", rotationTrigger: trigger, ...extra.nscale },
+    },
     { name: "leak-hostup", exportAs: "h_", args: { cloud: "hostup", rotationTrigger: trigger, ...extra.hostup } },
   ];
 }
@@ -271,7 +275,11 @@ describe("secret-leak scan (real engine, most verbose logging)", () => {
       specs = [];
       await operate(r, "final destroy", "destroy");
       for (const [status, m] of Object.entries(messages)) {
-        const line = splitByChannel(m).plain.split("\n").find((l) => /HTTP \d{3}/.test(l))?.trim() ?? "(none)";
+        const line =
+          splitByChannel(m)
+            .plain.split("\n")
+            .find((l) => /HTTP \d{3}/.test(l))
+            ?.trim() ?? "(none)";
         console.log(`[leak-scan] ${label} ${status}: ${line.slice(0, 300)}`);
       }
     });

@@ -154,7 +154,11 @@ describe.each([nscale, hostup])("$title", (c) => {
   async function expectReplaced(old: KeyOutputs, from: number, res: UpResult): Promise<KeyOutputs> {
     expect(res.summary.result).toBe("succeeded");
     expect(res.summary.resourceChanges?.["replace"]).toBe(1);
-    const now = { keyId: res.outputs["keyId"]?.value as string, accessKeyId: res.outputs["accessKeyId"]?.value as string, secretAccessKey: res.outputs["secretAccessKey"]?.value as string };
+    const now = {
+      keyId: res.outputs["keyId"]?.value as string,
+      accessKeyId: res.outputs["accessKeyId"]?.value as string,
+      secretAccessKey: res.outputs["secretAccessKey"]?.value as string,
+    };
     expect(now.keyId).not.toBe(old.keyId);
     expect(now.accessKeyId).not.toBe(old.accessKeyId);
     expectCreateBeforeDelete(requestsSince(emu, from), c.isCreate(emu), c.isDeleteOf(emu, old));

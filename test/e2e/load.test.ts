@@ -89,7 +89,11 @@ async function runPhase(name: string, op: (o: Record<string, unknown>) => Promis
     // The engine wraps provider errors as "1 error occurred:\n\t* <message>".
     const body = d.message.split("\n").filter((l) => !/^\s*\d+ errors? occurred/.test(l) && l.trim() !== "");
     if (body.length === 0) continue;
-    const line = (body.find((l) => /failed|Rate limited/i.test(l)) ?? body[0]!).trim().replace(/^\*\s*/, "").replace(/\[request id [^\]]+\]/, "[request id …]").slice(0, 300);
+    const line = (body.find((l) => /failed|Rate limited/i.test(l)) ?? body[0]!)
+      .trim()
+      .replace(/^\*\s*/, "")
+      .replace(/\[request id [^\]]+\]/, "[request id …]")
+      .slice(0, 300);
     distinct[line] = (distinct[line] ?? 0) + 1;
   }
   const phase: Phase = {
@@ -132,7 +136,8 @@ describe(`load: ${N_NSCALE + N_HOSTUP} keys at ${RPS} requests/s (real engine)`,
       ),
     ];
     for (const p of phases) {
-      if (p.orphans !== undefined) lines.push(`${p.name}: keys in the emulator that state does not hold: ${p.orphans}; keys in state with a wrong/missing secret: ${p.lostSecrets ?? 0}`);
+      if (p.orphans !== undefined)
+        lines.push(`${p.name}: keys in the emulator that state does not hold: ${p.orphans}; keys in state with a wrong/missing secret: ${p.lostSecrets ?? 0}`);
       for (const [m, n] of Object.entries(p.failures)) lines.push(`${p.name} failure x${n}: ${m}`);
     }
     console.log(lines.join("\n"));
@@ -145,43 +150,62 @@ describe(`load: ${N_NSCALE + N_HOSTUP} keys at ${RPS} requests/s (real engine)`,
     await emu?.close();
   }, TIMEOUT);
 
-  it("up creates every key with zero failures; 429s are absorbed", async (ctx) => {
-    const { stack } = gate.stack(ctx);
-    const phase = await runPhase("up", (o) => stack.up(o));
+  it(
+    "up creates every key with zero failures; 429s are absorbed",
+    async (ctx) => {
+      const { stack } = gate.stack(ctx);
+      const phase = await runPhase("up", (o) => stack.up(o));
 
-    // Whatever happened: every key in state carries the secret the cloud issued (exportStack
-    // shows secrets), and every key the emulator holds is in state.
-    const keys = await accessKeysInState(stack);
-    let lost = 0;
-    for (const k of keys) {
-      const env = k.outputs?.["secretAccessKey"] as { plaintext?: string } | undefined;
-      const secret = env?.plaintext ? (JSON.parse(env.plaintext) as string) : undefined;
-      if (secret === undefined || secret !== emu.secretFor(k.outputs?.["accessKeyId"] as string)) lost += 1;
-    }
-    const inState = new Set(keys.map((k) => k.id));
-    phase.orphans = [...ourNscale().filter((k) => !k.deleting).map((k) => k.id), ...ourHostup().map((k) => k.accessKey)].filter((id) => !inState.has(id)).length;
-    phase.lostSecrets = lost;
-    console.log(`[load] up: orphans ${phase.orphans}, lost secrets ${lost}, failures ${JSON.stringify(phase.failures)}`);
+      // Whatever happened: every key in state carries the secret the cloud issued (exportStack
+      // shows secrets), and every key the emulator holds is in state.
+      const keys = await accessKeysInState(stack);
+      let lost = 0;
+      for (const k of keys) {
+        const env = k.outputs?.["secretAccessKey"] as { plaintext?: string } | undefined;
+        const secret = env?.plaintext ? (JSON.parse(env.plaintext) as string) : undefined;
+        if (secret === undefined || secret !== emu.secretFor(k.outputs?.["accessKeyId"] as string)) lost += 1;
+      }
+      const inState = new Set(keys.map((k) => k.id));
+      phase.orphans = [
+        ...ourNscale()
+          .filter((k) => !k.deleting)
+          .map((k) => k.id),
+        ...ourHostup().map((k) => k.accessKey),
+      ].filter((id) => !inState.has(id)).length;
+      phase.lostSecrets = lost;
+      console.log(`[load] up: orphans ${phase.orphans}, lost secrets ${lost}, failures ${JSON.stringify(phase.failures)}`);
 
-    expect(lost, "keys whose secret in state is not the issued one").toBe(0);
-    expect(phase.orphans, "keys the cloud holds that state does not").toBe(0);
-    expect(phase.failedResources, phase.firstFailure).toBe(0);
-    expect(phase.result).toBe("succeeded");
-    // The rate limit really bit: otherwise "429s are absorbed" is untested.
-    expect(Object.values(phase.by429).reduce((a, b) => a + b, 0), "429 responses during up").toBeGreaterThan(0);
-    expect(ourNscale()).toHaveLength(N_NSCALE);
-    expect(ourHostup()).toHaveLength(N_HOSTUP);
-    expect(keys).toHaveLength(N_NSCALE + N_HOSTUP);
-  }, TIMEOUT);
+      expect(lost, "keys whose secret in state is not the issued one").toBe(0);
+      expect(phase.orphans, "keys the cloud holds that state does not").toBe(0);
+      expect(phase.failedResources, phase.firstFailure).toBe(0);
+      expect(phase.result).toBe("succeeded");
+      // The rate limit really bit: otherwise "429s are absorbed" is untested.
+      expect(
+        Object.values(phase.by429).reduce((a, b) => a + b, 0),
+        "429 responses during up",
+      ).toBeGreaterThan(0);
+      expect(ourNscale()).toHaveLength(N_NSCALE);
+      expect(ourHostup()).toHaveLength(N_HOSTUP);
+      expect(keys).toHaveLength(N_NSCALE + N_HOSTUP);
+    },
+    TIMEOUT,
+  );
 
-  it("destroy deletes every key with zero failures", async (ctx) => {
-    const { stack } = gate.stack(ctx);
-    const phase = await runPhase("destroy", (o) => stack.destroy(o));
-    expect(phase.failedResources, phase.firstFailure).toBe(0);
-    expect(phase.result).toBe("succeeded");
-    expect(Object.values(phase.by429).reduce((a, b) => a + b, 0), "429 responses during destroy").toBeGreaterThan(0);
-    expect(ourNscale().filter((k) => !k.deleting)).toHaveLength(0);
-    expect(ourHostup()).toHaveLength(0);
-    expect(await accessKeysInState(stack)).toHaveLength(0);
-  }, TIMEOUT);
+  it(
+    "destroy deletes every key with zero failures",
+    async (ctx) => {
+      const { stack } = gate.stack(ctx);
+      const phase = await runPhase("destroy", (o) => stack.destroy(o));
+      expect(phase.failedResources, phase.firstFailure).toBe(0);
+      expect(phase.result).toBe("succeeded");
+      expect(
+        Object.values(phase.by429).reduce((a, b) => a + b, 0),
+        "429 responses during destroy",
+      ).toBeGreaterThan(0);
+      expect(ourNscale().filter((k) => !k.deleting)).toHaveLength(0);
+      expect(ourHostup()).toHaveLength(0);
+      expect(await accessKeysInState(stack)).toHaveLength(0);
+    },
+    TIMEOUT,
+  );
 });

@@ -53,8 +53,7 @@ function relativeSpecifiers(text: string, kind: "js" | "dts"): string[] {
 function resolveIn(shipped: Set<string>, fromFile: string, spec: string, kind: "js" | "dts"): string | undefined {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(fromFile), spec));
   const stem = base.replace(/\.(c|m)?js$/, "");
-  const candidates =
-    kind === "js" ? [base, `${base}.js`, `${base}/index.js`] : [`${stem}.d.ts`, `${base}.d.ts`, `${base}/index.d.ts`];
+  const candidates = kind === "js" ? [base, `${base}.js`, `${base}/index.js`] : [`${stem}.d.ts`, `${base}.d.ts`, `${base}/index.d.ts`];
   return candidates.find((c) => shipped.has(c));
 }
 
@@ -105,7 +104,10 @@ describe("the npm package", () => {
     // What the entry points load, transitively: require() from the JS entries (what runs), and
     // imports from the declaration entries (what a TypeScript user's compiler reads).
     const reached = { js: new Set<string>(), dts: new Set<string>() };
-    for (const [queue, kind] of [[jsQueue, "js"], [dtsQueue, "dts"]] as const) {
+    for (const [queue, kind] of [
+      [jsQueue, "js"],
+      [dtsQueue, "dts"],
+    ] as const) {
       while (queue.length > 0) {
         const f = queue.pop()!;
         if (reached[kind].has(f)) continue;
@@ -146,7 +148,10 @@ describe("the npm package", () => {
     }
 
     expect(problems, problems.join("\n")).toEqual([]);
-    expect([...shipped].filter((f) => /(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\./.test(f)), "test files").toEqual([]);
+    expect(
+      [...shipped].filter((f) => /(^|\/)(test|tests|__tests__|fixtures)\/|\.(test|spec)\./.test(f)),
+      "test files",
+    ).toEqual([]);
     const extra = [...shipped].filter((f) => !allowed.has(f));
     expect(extra, `shipped, but neither run by nor typed from any entry point (dead modules or stale build output?):\n${extra.join("\n")}`).toEqual([]);
   });
@@ -258,7 +263,15 @@ describe("a fresh clone", () => {
     await fs.mkdir(app);
     await fs.writeFile(
       path.join(app, "package.json"),
-      JSON.stringify({ name: "osk-clean-clone-consumer", private: true, dependencies: { "pulumi-object-storage-keys": `file:${tarball}`, "@pulumi/pulumi": await suiteSdkVersion() } }, null, 2),
+      JSON.stringify(
+        {
+          name: "osk-clean-clone-consumer",
+          private: true,
+          dependencies: { "pulumi-object-storage-keys": `file:${tarball}`, "@pulumi/pulumi": await suiteSdkVersion() },
+        },
+        null,
+        2,
+      ),
     );
     await npmInstall(app);
     const installed = await fs.realpath(path.join(app, "node_modules", "pulumi-object-storage-keys"));

@@ -44,7 +44,11 @@ describe("the generated TypeScript SDK drives a real program on the native plugi
     // @pulumi/pulumi resolves from its node_modules; package.json beside it, which the SDK reads.
     const built = path.join(REPO_ROOT, ".pulumi-local", "sdk-nodejs-build");
     await fs.rm(built, { recursive: true, force: true });
-    const tsc = await exec(process.execPath, [path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(REPO_ROOT, "sdk", "nodejs"), "--outDir", built], { cwd: REPO_ROOT });
+    const tsc = await exec(
+      process.execPath,
+      [path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(REPO_ROOT, "sdk", "nodejs"), "--outDir", built],
+      { cwd: REPO_ROOT },
+    );
     expect(tsc.code, transcript(tsc)).toBe(0);
     await fs.copyFile(path.join(REPO_ROOT, "sdk", "nodejs", "package.json"), path.join(built, "package.json"));
     ts = await createTestStack({

@@ -90,10 +90,19 @@ export function seedEmulator(emu: Emulator, seed: EmulatorSeed): void {
     const objects = new Map(
       b.objects.map((o) => {
         const body = Buffer.from(o.body, "utf8");
-        return [o.key, { body, contentType: o.contentType, etag: `"${createHash("md5").update(body).digest("hex")}"`, lastModified: new Date(b.createdAt), metadata: {} }] as const;
+        return [
+          o.key,
+          { body, contentType: o.contentType, etag: `"${createHash("md5").update(body).digest("hex")}"`, lastModified: new Date(b.createdAt), metadata: {} },
+        ] as const;
       }),
     );
-    st.buckets.set(b.name, { owner: b.owner, name: b.name, createdAt: b.createdAt, ...(b.endpointId !== undefined ? { endpointId: b.endpointId } : {}), objects });
+    st.buckets.set(b.name, {
+      owner: b.owner,
+      name: b.name,
+      createdAt: b.createdAt,
+      ...(b.endpointId !== undefined ? { endpointId: b.endpointId } : {}),
+      objects,
+    });
   }
 }
 

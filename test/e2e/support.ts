@@ -243,11 +243,17 @@ export async function accessKeysInState(stack: Stack): Promise<StateResource[]> 
 // Emulator views
 
 export function nscaleKeyIds(emu: Emulator): string[] {
-  return emu.inspect().nscale.keys.map((k) => k.id).sort();
+  return emu
+    .inspect()
+    .nscale.keys.map((k) => k.id)
+    .sort();
 }
 
 export function hostupKeyIds(emu: Emulator): string[] {
-  return emu.inspect().hostup.keys.map((k) => k.accessKey).sort();
+  return emu
+    .inspect()
+    .hostup.keys.map((k) => k.accessKey)
+    .sort();
 }
 
 /** Keys present now that were not in `baseline` (what "ours" means for orphan checks). */
@@ -314,7 +320,12 @@ export function expectNoPlaintext(haystack: string, needles: Record<string, stri
     const at = haystack.indexOf(needle);
     // On failure, show where (with the needle itself masked).
     const where =
-      at < 0 ? "" : haystack.slice(Math.max(0, at - 300), at + needle.length + 100).split(needle).join(`<${what}>`);
+      at < 0
+        ? ""
+        : haystack
+            .slice(Math.max(0, at - 300), at + needle.length + 100)
+            .split(needle)
+            .join(`<${what}>`);
     expect(at >= 0, `${what} appears in plain text: ...${where}...`).toBe(false);
   }
 }

@@ -29,7 +29,6 @@ describe("a wrong API URL never drops or orphans live keys (real engine)", () =>
     },
   });
 
-
   it("up creates one key per cloud", async (ctx) => {
     const { stack } = gate.stack(ctx);
     await stack.up();
@@ -59,7 +58,10 @@ describe("a wrong API URL never drops or orphans live keys (real engine)", () =>
     const { stack } = gate.stack(ctx);
     await expectFailure(stack.destroy());
     expect(ours().nscale, "the Nscale key still works on the server").toHaveLength(1);
-    expect((await accessKeysInState(stack)).map((r) => r.id), "the Nscale key is still in state").toContain(ours().nscale[0]);
+    expect(
+      (await accessKeysInState(stack)).map((r) => r.id),
+      "the Nscale key is still in state",
+    ).toContain(ours().nscale[0]);
   });
 
   it("with the URL fixed, destroy deletes the keys", async (ctx) => {

@@ -61,7 +61,15 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     const packed = await packRepo(suite.dir);
     await fs.writeFile(
       path.join(project, "package.json"),
-      JSON.stringify({ name: "yaml-keys", private: true, dependencies: { "pulumi-object-storage-keys": `file:${packed.tarball}`, "@pulumi/pulumi": await suiteSdkVersion() } }, null, 2),
+      JSON.stringify(
+        {
+          name: "yaml-keys",
+          private: true,
+          dependencies: { "pulumi-object-storage-keys": `file:${packed.tarball}`, "@pulumi/pulumi": await suiteSdkVersion() },
+        },
+        null,
+        2,
+      ),
     );
     await npmInstall(project);
     await fs.copyFile(path.join(FIXTURES, "yaml-keys", "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
@@ -143,7 +151,9 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     expect(generated).toContain(`endpointId: ${emu.endpointId}`);
     secrets.imported = outside.secret;
     expectNoPlaintext((await ok("stack", "export")).stdout, secrets);
-    const importedOut = JSON.parse((await ok("stack", "export", "--show-secrets")).stdout) as { deployment: { resources: Array<{ urn: string; outputs?: Record<string, unknown> }> } };
+    const importedOut = JSON.parse((await ok("stack", "export", "--show-secrets")).stdout) as {
+      deployment: { resources: Array<{ urn: string; outputs?: Record<string, unknown> }> };
+    };
     expect(importedOut.deployment.resources.find((r) => r.urn.endsWith("::outside"))?.outputs?.secretAccessKey).toEqual(secretEnvelope(outside.secret));
     // The generated declaration joins the program: the next preview changes nothing.
     const program = await fs.readFile(path.join(project, "Pulumi.yaml"), "utf8");
@@ -166,19 +176,38 @@ describe("Pulumi YAML on the native plugin (installed from the packed package)",
     expect(built.code, transcript(built)).toBe(0);
     const tarball = built.stdout.trim();
     const version = (JSON.parse(await fs.readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
-    expect(path.basename(tarball)).toBe(`pulumi-resource-object-storage-keys-v${version}-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}.tar.gz`);
+    expect(path.basename(tarball)).toBe(
+      `pulumi-resource-object-storage-keys-v${version}-${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}.tar.gz`,
+    );
 
     const dir = path.join(base, "project");
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(
       path.join(dir, "Pulumi.yaml"),
-      ["name: yaml-tarball", "runtime: yaml", "resources:", "  key:", "    type: object-storage-keys:index:ObjectStorageAccessKey", "    properties:", "      cloud: hostup", "outputs:", "  accessKeyId: ${key.accessKeyId}", ""].join("\n"),
+      [
+        "name: yaml-tarball",
+        "runtime: yaml",
+        "resources:",
+        "  key:",
+        "    type: object-storage-keys:index:ObjectStorageAccessKey",
+        "    properties:",
+        "      cloud: hostup",
+        "outputs:",
+        "  accessKeyId: ${key.accessKeyId}",
+        "",
+      ].join("\n"),
     );
     const backend = await prepareLocalBackend(base, "yaml-tarball-test");
     // No folder on PATH that holds the plugin (npx puts the repo's node_modules/.bin there, where the
     // self-referencing devDependency links it): it must come from the installed tarball.
     const searchPath = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d && !existsSync(path.join(d, "pulumi-resource-object-storage-keys")));
-    const env = { ...BLANK_PROVIDER_ENV, ...backend.env, PATH: [yamlBin, ...searchPath].join(path.delimiter), HOSTUP_API_URL: emu.hostupApiUrl, HOSTUP_API_KEY: emu.hostupApiKey };
+    const env = {
+      ...BLANK_PROVIDER_ENV,
+      ...backend.env,
+      PATH: [yamlBin, ...searchPath].join(path.delimiter),
+      HOSTUP_API_URL: emu.hostupApiUrl,
+      HOSTUP_API_KEY: emu.hostupApiKey,
+    };
     const { ok } = pulumiInFolder(eng, dir, env);
     await ok("plugin", "install", "resource", "object-storage-keys", version, "--file", tarball);
     const schema = JSON.parse((await ok("package", "get-schema", `object-storage-keys@${version}`)).stdout) as unknown;

@@ -19,7 +19,11 @@ let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
-const liveNscale = () => emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id);
+const liveNscale = () =>
+  emu
+    .inspect()
+    .nscale.keys.filter((k) => !k.deleting)
+    .map((k) => k.id);
 const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
 const posts = (path: RegExp) => emu.requests.filter((r) => r.method === "POST" && path.test(r.path)).length;
 
@@ -38,15 +42,18 @@ describe("a 2xx is success only when the body agrees (behaviour 1)", () => {
 
   it("HostUp bucket delete answered 200 with data.deleted: false fails and the bucket stays", async () => {
     const key = await provider.create(await hostupKey());
-    const checked = await provider.bucket.check({}, {
-      cloud: "hostup",
-      resourceName: "b",
-      bucketName: "b-notdeleted",
-      s3Endpoint: key.outs.s3Endpoint,
-      region: key.outs.region,
-      accessKeyId: key.outs.accessKeyId,
-      secretAccessKey: key.outs.secretAccessKey,
-    });
+    const checked = await provider.bucket.check(
+      {},
+      {
+        cloud: "hostup",
+        resourceName: "b",
+        bucketName: "b-notdeleted",
+        s3Endpoint: key.outs.s3Endpoint,
+        region: key.outs.region,
+        accessKeyId: key.outs.accessKeyId,
+        secretAccessKey: key.outs.secretAccessKey,
+      },
+    );
     const bucket = await provider.bucket.create(checked.inputs);
     emu.injectFault({ cloud: "hostup", method: "DELETE", path: /\/buckets\//, action: { kind: "status", status: 200, body: envelope({ deleted: false }) } });
     const err = await failure(provider.bucket.delete(bucket.id, bucket.outs));
@@ -76,7 +83,15 @@ describe("a 2xx is success only when the body agrees (behaviour 1)", () => {
         kind: "status",
         status: 201,
         body: {
-          metadata: { id: "4c1de9c4-8d6c-4b32-8413-42e0b070d5d4", name: "k", organizationId: "o", projectId: "p", creationTime: "2024-05-31T14:11:00Z", provisioningStatus: "provisioned", healthStatus: "healthy" },
+          metadata: {
+            id: "4c1de9c4-8d6c-4b32-8413-42e0b070d5d4",
+            name: "k",
+            organizationId: "o",
+            projectId: "p",
+            creationTime: "2024-05-31T14:11:00Z",
+            provisioningStatus: "provisioned",
+            healthStatus: "healthy",
+          },
           spec: { identityPolicy: "bucket-admin", accessKeyId: "AKIAIOSFODNN7EXAMPLE" },
         },
       },
@@ -118,7 +133,12 @@ describe("a foreign 429 on a HostUp create is never HostUp's own rate limit (beh
   it.each(Object.entries(FOREIGN_LOOKALIKES))("%s as a 404 on destroy: the HostUp key is not 'gone', it stays", async (_name, body) => {
     await provider.create(await hostupKey());
     const { id, outs } = await provider.create(await hostupKey());
-    emu.injectFault({ cloud: "hostup", method: "DELETE", times: Infinity, action: { kind: "status", status: 404, body: { ...body, status: 404, code: "not_found" } } });
+    emu.injectFault({
+      cloud: "hostup",
+      method: "DELETE",
+      times: Infinity,
+      action: { kind: "status", status: 404, body: { ...body, status: 404, code: "not_found" } },
+    });
     await failure(provider.delete(id, outs));
     expect(liveHostup()).toContain(id);
   });
@@ -145,7 +165,8 @@ describe("an unknown provisioningStatus never loses a key (behaviour 7)", () => 
   it("a key whose status moves on from an unknown value to provisioned is created normally", async () => {
     emu.configure({ nscale: { createStatus: "queued" as "pending" } });
     const pending = provider.create(await nscaleKey());
-    for (let i = 0; i < 1000 && !emu.requests.some((r) => r.method === "GET" && /\/accesskeys\/[^/]+$/.test(r.path)); i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && !emu.requests.some((r) => r.method === "GET" && /\/accesskeys\/[^/]+$/.test(r.path)); i++)
+      await new Promise((r) => setTimeout(r, 5));
     const [key] = emu.inspect().nscale.keys;
     emu.setNscaleKeyStatus(key!.id, "provisioned");
     const { id, outs } = await pending;

@@ -83,7 +83,12 @@ async function timed(p: Promise<unknown>): Promise<{ err: ProviderApiError; ms: 
 
 const nscale = (url: string) => new NscaleClient({ apiUrl: url, token: "t0ken-never-shown", http });
 const hostup = (url: string) => new HostUpClient({ apiUrl: url, apiKey: "k3y-never-shown", http });
-const s3 = (url: string) => ({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "s3cret-never-shown" }, http });
+const s3 = (url: string) => ({
+  endpoint: url,
+  region: "us-east-1",
+  credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "s3cret-never-shown" },
+  http,
+});
 
 describe("an overall deadline per request (behaviour 4)", () => {
   it.each([
@@ -93,16 +98,23 @@ describe("an overall deadline per request (behaviour 4)", () => {
     ["a HostUp refresh (S3 probe), body dribbled", "body", (url: string) => probeKey(s3(url))],
     ["an Nscale refresh (GET key), headers dribbled", "headers", (url: string) => nscale(url).getAccessKey("ep", "key")],
     ["a HostUp refresh (S3 probe), headers dribbled", "headers", (url: string) => probeKey(s3(url))],
-  ] as Array<readonly [string, "body" | "headers", (url: string) => Promise<unknown>]>)("%s ends at the deadline, naming host and setting", async (_t, what, run) => {
-    const url = what === "body" ? (await httpServer(dribbleBody(run.toString().includes("probeKey") ? "application/xml" : "application/json"))).url : await dribbleHeaders();
-    const { err, ms } = await timed(run(url));
-    expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
-    expect(ms).toBeLessThan(DEADLINE_MS + 2_000);
-    expect(err.message).toContain(new URL(url).origin);
-    expect(err.message).toContain("OSK_HTTP_REQUEST_TIMEOUT_MS");
-    expect(err.message).toMatch(/did not complete within 1500 ms/);
-    expect(err.message).not.toMatch(/t0ken|k3y|s3cret/);
-  }, 15_000);
+  ] as Array<readonly [string, "body" | "headers", (url: string) => Promise<unknown>]>)(
+    "%s ends at the deadline, naming host and setting",
+    async (_t, what, run) => {
+      const url =
+        what === "body"
+          ? (await httpServer(dribbleBody(run.toString().includes("probeKey") ? "application/xml" : "application/json"))).url
+          : await dribbleHeaders();
+      const { err, ms } = await timed(run(url));
+      expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
+      expect(ms).toBeLessThan(DEADLINE_MS + 2_000);
+      expect(err.message).toContain(new URL(url).origin);
+      expect(err.message).toContain("OSK_HTTP_REQUEST_TIMEOUT_MS");
+      expect(err.message).toMatch(/did not complete within 1500 ms/);
+      expect(err.message).not.toMatch(/t0ken|k3y|s3cret/);
+    },
+    15_000,
+  );
 
   it("a create cut by the deadline is an unknown outcome (sent once, not re-sent)", async () => {
     const server = await httpServer(dribbleBody("application/json"));
@@ -137,16 +149,20 @@ describe("bounded response bodies (behaviour 5)", () => {
     ["Nscale list", "application/json", (url: string) => nscale(url).listAccessKeys("ep")],
     ["HostUp bucket list", "application/json", (url: string) => hostup(url).listBuckets()],
     ["an S3 listing page", "application/xml", (url: string) => new S3Client(s3(url)).listObjectKeys("b").next()],
-  ] as Array<readonly [string, string, (url: string) => Promise<unknown>]>)("%s: a 256 MiB body is refused while it streams, naming host and limit", async (_t, type, run) => {
-    const total = 256 * 1024 * 1024;
-    const f = flood(total, type);
-    const server = await httpServer(f.handler);
-    const { err } = await timed(run(server.url));
-    expect(err.message).toContain(new URL(server.url).origin);
-    expect(err.message).toMatch(/larger than 8 MiB/);
-    // Refused while streaming: the server got nowhere near writing it all (socket buffers aside).
-    expect(f.written()).toBeLessThan(MAX_RESPONSE_BYTES + 16 * 1024 * 1024);
-  }, 30_000);
+  ] as Array<readonly [string, string, (url: string) => Promise<unknown>]>)(
+    "%s: a 256 MiB body is refused while it streams, naming host and limit",
+    async (_t, type, run) => {
+      const total = 256 * 1024 * 1024;
+      const f = flood(total, type);
+      const server = await httpServer(f.handler);
+      const { err } = await timed(run(server.url));
+      expect(err.message).toContain(new URL(server.url).origin);
+      expect(err.message).toMatch(/larger than 8 MiB/);
+      // Refused while streaming: the server got nowhere near writing it all (socket buffers aside).
+      expect(f.written()).toBeLessThan(MAX_RESPONSE_BYTES + 16 * 1024 * 1024);
+    },
+    30_000,
+  );
 });
 
 describe("S3 pagination always ends (behaviour 6)", () => {

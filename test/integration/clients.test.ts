@@ -52,10 +52,22 @@ describe("Nscale client", () => {
   type ErrorCase = [string, () => Promise<unknown>, number, string, RegExp];
   const errorCases: ErrorCase[] = [
     ["401 wrong token", () => nscale("wrong-token").listAccessKeys(emu.endpointId), 401, "access_denied", /nscale:apiToken.*NSCALE_API_TOKEN/],
-    ["403 read-only token", () => nscale("emulator-nscale-readonly").createAccessKey(emu.endpointId, createBody()), 403, "forbidden", /storage:objectstorageendpoints\/accesskeys/],
+    [
+      "403 read-only token",
+      () => nscale("emulator-nscale-readonly").createAccessKey(emu.endpointId, createBody()),
+      403,
+      "forbidden",
+      /storage:objectstorageendpoints\/accesskeys/,
+    ],
     ["404 unknown endpoint", () => nscale().getEndpoint("no-such-endpoint"), 404, "not_found", /endpointId/],
     ["404 unknown endpoint on create", () => nscale().createAccessKey("no-such-endpoint", createBody()), 404, "not_found", /endpointId/],
-    ["422 unknown identity policy", () => nscale().createAccessKey(emu.endpointId, createBody("k1", "no-such-policy")), 422, "unprocessable_content", /identityPolicy/],
+    [
+      "422 unknown identity policy",
+      () => nscale().createAccessKey(emu.endpointId, createBody("k1", "no-such-policy")),
+      422,
+      "unprocessable_content",
+      /identityPolicy/,
+    ],
     ["400 invalid name", () => nscale().createAccessKey(emu.endpointId, createBody("-bad-")), 400, "invalid_request", /./],
   ];
 

@@ -116,6 +116,8 @@ describe("HostUp seed: POST /api/object-storage/keys", () => {
 
   it("rejects a response that breaks the documented shape, naming the field", async () => {
     const { url } = await recordingServer(200, { success: true, requestId: "r", data: { key: { accessKey: "A" } } });
-    await expect(new HostUpClient({ apiUrl: `${url}/api`, apiKey: "k" }).createKey("x")).rejects.toThrow(/did not match the documented format.*data\.key\.secretKey/);
+    await expect(new HostUpClient({ apiUrl: `${url}/api`, apiKey: "k" }).createKey("x")).rejects.toThrow(
+      /did not match the documented format.*data\.key\.secretKey/,
+    );
   });
 });

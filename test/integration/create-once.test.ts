@@ -22,7 +22,9 @@ const listRoute = /\/accesskeys$/;
 const GRACE_MS = Number(FAST_PROVIDER_KNOBS.NSCALE_RECONCILE_GRACE_SECONDS) * 1000;
 
 async function markerOf(id: string): Promise<string | undefined> {
-  const res = await call("GET", `${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys/${id}`, { headers: { authorization: `Bearer ${emu.nscaleToken}` } });
+  const res = await call("GET", `${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys/${id}`, {
+    headers: { authorization: `Bearer ${emu.nscaleToken}` },
+  });
   const tags = (res.json as { metadata: { tags?: Array<{ name: string; value: string }> } }).metadata.tags ?? [];
   return tags.find((t) => t.name === MARKER_TAG)?.value;
 }
@@ -53,17 +55,37 @@ describe("a re-sent create that meets the earlier attempt's key (behaviour 3)", 
     const log = emu.requests.filter((r) => r.cloud === "nscale" && (r.method === "POST" || r.method === "DELETE"));
     expect(log.map((r) => r.method)).toEqual(["POST", "DELETE", "POST"]); // found and deleted, then re-sent once
     expect(log[1]!.path).not.toContain(id); // the deleted key is the earlier attempt's, not the one returned
-    expect(emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id)).toEqual([id]);
+    expect(
+      emu
+        .inspect()
+        .nscale.keys.filter((k) => !k.deleting)
+        .map((k) => k.id),
+    ).toEqual([id]);
   });
 
   it("after a foreign 429 (RFC 9457 problem) that committed nothing, the create is re-sent only once the marker search has run over the whole grace", async () => {
-    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "status", status: 429, retryAfter: "0", body: FOREIGN_LOOKALIKES["an RFC 9457 problem (about:blank)"], headers: { "content-type": "application/problem+json" } } });
+    emu.injectFault({
+      cloud: "nscale",
+      method: "POST",
+      action: {
+        kind: "status",
+        status: 429,
+        retryAfter: "0",
+        body: FOREIGN_LOOKALIKES["an RFC 9457 problem (about:blank)"],
+        headers: { "content-type": "application/problem+json" },
+      },
+    });
     const { id } = await provider.create(await nscaleKey());
     const posts = emu.requests.filter((r) => r.cloud === "nscale" && r.method === "POST");
     expect(posts).toHaveLength(2);
     const searches = emu.requests.filter((r) => r.method === "GET" && listRoute.test(r.path) && r.at > posts[0]!.at && r.at < posts[1]!.at);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(GRACE_MS);
     expect(searches.length).toBeGreaterThan(1);
-    expect(emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id)).toEqual([id]);
+    expect(
+      emu
+        .inspect()
+        .nscale.keys.filter((k) => !k.deleting)
+        .map((k) => k.id),
+    ).toEqual([id]);
   });
 });

@@ -309,7 +309,11 @@ describe("foreign: a wrong upstream's 401/403 and redirects", () => {
     [401, "Unauthorized"],
     [403, "Forbidden"],
   ])("plain-text %i on either cloud; nothing is applied", async (status, text) => {
-    emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "foreign", status, body: { type: "text" }, headers: { "www-authenticate": 'Basic realm="corp"' } } });
+    emu.injectFault({
+      cloud: "nscale",
+      method: "POST",
+      action: { kind: "foreign", status, body: { type: "text" }, headers: { "www-authenticate": 'Basic realm="corp"' } },
+    });
     emu.injectFault({ cloud: "hostup", method: "POST", action: { kind: "foreign", status, body: { type: "text" } } });
     const n = await call("POST", keysUrl(), { headers: ns(), body: keyBody("denied") });
     expect([n.status, n.headers["content-type"], n.text]).toEqual([status, "text/plain; charset=utf-8", text]);
@@ -378,7 +382,10 @@ describe("Nscale metadata.tags", () => {
   it("an empty tag list is echoed as []; a tag without a value is the API's 400", async () => {
     const empty = nscale.AccessKeyCreateResponse.parse((await call("POST", keysUrl(), { headers: ns(), body: keyBody("none", []) })).json);
     expect(empty.metadata.tags).toEqual([]);
-    const bad = await call("POST", keysUrl(), { headers: ns(), body: { metadata: { name: "bad", tags: [{ name: "x" }] }, spec: { identityPolicy: "bucket-admin" } } });
+    const bad = await call("POST", keysUrl(), {
+      headers: ns(),
+      body: { metadata: { name: "bad", tags: [{ name: "x" }] }, spec: { identityPolicy: "bucket-admin" } },
+    });
     expect(bad.status).toBe(400);
     expect(nscale.ErrorBody.parse(bad.json).error).toBe("invalid_request");
   });

@@ -13,16 +13,7 @@ const SEED_REQUEST = {
   spec: { identityPolicy: "bucket-admin" },
 };
 /** Keys of the documented K1 201 example (docs/provider-apis.md §1.3). */
-const SEED_METADATA_KEYS = [
-  "createdBy",
-  "creationTime",
-  "healthStatus",
-  "id",
-  "name",
-  "organizationId",
-  "projectId",
-  "provisioningStatus",
-];
+const SEED_METADATA_KEYS = ["createdBy", "creationTime", "healthStatus", "id", "name", "organizationId", "projectId", "provisioningStatus"];
 
 let emu: Emulator;
 useEmulator(undefined, (e) => (emu = e));
@@ -101,9 +92,7 @@ describe("Nscale auth", () => {
     const ro = { authorization: "Bearer emulator-nscale-readonly" };
     expect((await call("GET", keysUrl(), { headers: ro })).status).toBe(200);
     const post = await call("POST", keysUrl(), { headers: ro, body: SEED_REQUEST });
-    expect(expectNscaleError(post, 403, "forbidden").error_description).toBe(
-      "user credentials do not have the required privileges",
-    );
+    expect(expectNscaleError(post, 403, "forbidden").error_description).toBe("user credentials do not have the required privileges");
     const key = await createNscaleKey("k1");
     const del = await call("DELETE", `${keysUrl()}/${key.metadata.id}`, { headers: ro });
     expectNscaleError(del, 403, "forbidden");
@@ -428,9 +417,7 @@ describe("HostUp", () => {
     expect(hostup.BucketResponse.parse(created.json).data.bucket).toMatchObject({ name: "lobe-production", numObjects: 0, sizeBytes: 0 });
     expectHostupError(await call("POST", base, { headers: hu(), body: { name: "lobe-production" } }), 409, "CONFLICT");
     const bad = await call("POST", base, { headers: hu(), body: { name: "No_Way" } });
-    expect(expectHostupError(bad, 400, "BAD_REQUEST").message).toBe(
-      "Bucket name must be 3-63 characters, lowercase letters, numbers, and hyphens only",
-    );
+    expect(expectHostupError(bad, 400, "BAD_REQUEST").message).toBe("Bucket name must be 3-63 characters, lowercase letters, numbers, and hyphens only");
     const list = hostup.BucketListResponse.parse((await call("GET", base, { headers: hu() })).json);
     expect(list.data.buckets.map((b) => b.name)).toEqual(["lobe-production"]);
     const one = hostup.BucketResponse.parse((await call("GET", `${base}/lobe-production`, { headers: hu() })).json);
@@ -448,7 +435,13 @@ describe("HostUp", () => {
 
 describe("faults", () => {
   it("status faults use the cloud's error shape and Retry-After, and count down", async () => {
-    emu.injectFault({ cloud: "nscale", method: "GET", path: `${new URL(keysUrl()).pathname}*`, times: 2, action: { kind: "status", status: 503, retryAfter: "2" } });
+    emu.injectFault({
+      cloud: "nscale",
+      method: "GET",
+      path: `${new URL(keysUrl()).pathname}*`,
+      times: 2,
+      action: { kind: "status", status: 503, retryAfter: "2" },
+    });
     for (let i = 0; i < 2; i++) {
       const res = await call("GET", keysUrl(), { headers: ns() });
       expectNscaleError(res, 503, "server_error");
@@ -477,7 +470,10 @@ describe("faults", () => {
   });
 
   it("a status fault may carry a custom body and headers", async () => {
-    emu.injectFault({ cloud: "hostup", action: { kind: "status", status: 500, body: { code: "INTERNAL_ERROR", error: "Internal Server Error", message: "boom" }, headers: { "X-Extra": "1" } } });
+    emu.injectFault({
+      cloud: "hostup",
+      action: { kind: "status", status: 500, body: { code: "INTERNAL_ERROR", error: "Internal Server Error", message: "boom" }, headers: { "X-Extra": "1" } },
+    });
     const res = await call("GET", `${emu.hostupApiUrl}/object-storage`, { headers: hu() });
     expect(expectHostupError(res, 500, "INTERNAL_ERROR").message).toBe("boom");
     expect(res.headers["x-extra"]).toBe("1");

@@ -58,22 +58,19 @@ export async function startLateCommitProxy(target: string): Promise<LateCommitPr
         const body = Buffer.concat(chunks);
         const headers: IncomingHttpHeaders = { ...req.headers, host: upstream.host, connection: "close" };
         if (body.length > 0) headers["content-length"] = String(body.length);
-        const up = request(
-          { host: upstream.hostname, port: upstream.port, method, path: req.url, headers },
-          (ures) => {
-            const parts: Buffer[] = [];
-            ures.on("data", (c: Buffer) => parts.push(c));
-            ures.on("end", () => {
-              pending -= 1;
-              if (clientGone || res.destroyed) {
-                if (delay > 0) late += 1;
-                return;
-              }
-              res.writeHead(ures.statusCode ?? 502, ures.headers);
-              res.end(Buffer.concat(parts));
-            });
-          },
-        );
+        const up = request({ host: upstream.hostname, port: upstream.port, method, path: req.url, headers }, (ures) => {
+          const parts: Buffer[] = [];
+          ures.on("data", (c: Buffer) => parts.push(c));
+          ures.on("end", () => {
+            pending -= 1;
+            if (clientGone || res.destroyed) {
+              if (delay > 0) late += 1;
+              return;
+            }
+            res.writeHead(ures.statusCode ?? 502, ures.headers);
+            res.end(Buffer.concat(parts));
+          });
+        });
         up.on("error", () => {
           pending -= 1;
           if (!res.destroyed) res.destroy();

@@ -104,15 +104,50 @@ interface Case {
 
 const FOREIGN_JSON: Record<ForeignJsonFault, { status: number; body: Record<string, unknown>; contentType: string }> = {
   problem429: { status: 429, body: FOREIGN_LOOKALIKES["an RFC 9457 problem (about:blank)"]!, contentType: "application/problem+json" },
-  problem404: { status: 404, body: { type: "about:blank", title: "Not Found", status: 404, detail: "No route matches the request." }, contentType: "application/problem+json" },
-  problem409: { status: 409, body: { type: "https://gateway.example.com/problems/conflict", title: "Conflict", status: 409, detail: "The resource already exists.", code: "conflict" }, contentType: "application/problem+json" },
-  spring404: { status: 404, body: { ...FOREIGN_LOOKALIKES["Spring Boot error JSON"]!, status: 404, error: "Not Found", message: "No message available" }, contentType: "application/json" },
-  aspnet409: { status: 409, body: { ...FOREIGN_LOOKALIKES["ASP.NET Core ProblemDetails"]!, type: "https://tools.ietf.org/html/rfc9110#section-15.5.10", title: "Conflict", status: 409 }, contentType: "application/problem+json" },
+  problem404: {
+    status: 404,
+    body: { type: "about:blank", title: "Not Found", status: 404, detail: "No route matches the request." },
+    contentType: "application/problem+json",
+  },
+  problem409: {
+    status: 409,
+    body: { type: "https://gateway.example.com/problems/conflict", title: "Conflict", status: 409, detail: "The resource already exists.", code: "conflict" },
+    contentType: "application/problem+json",
+  },
+  spring404: {
+    status: 404,
+    body: { ...FOREIGN_LOOKALIKES["Spring Boot error JSON"]!, status: 404, error: "Not Found", message: "No message available" },
+    contentType: "application/json",
+  },
+  aspnet409: {
+    status: 409,
+    body: {
+      ...FOREIGN_LOOKALIKES["ASP.NET Core ProblemDetails"]!,
+      type: "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+      title: "Conflict",
+      status: 409,
+    },
+    contentType: "application/problem+json",
+  },
   cdn429: { status: 429, body: FOREIGN_LOOKALIKES["a CDN's rate-limit JSON"]!, contentType: "application/json" },
 };
 const FOREIGN_JSON_FAULTS = Object.keys(FOREIGN_JSON) as ForeignJsonFault[];
 const isForeignJson = (f: Fault): f is ForeignJsonFault => (FOREIGN_JSON_FAULTS as string[]).includes(f);
-const HTTP_FAULTS: HttpFault[] = ["429", "500", "502", "503", "reset", "timeout", "dropAfterCommit", "proxy404", "html502", "echoHeaders", "429afterCommit", ...FOREIGN_JSON_FAULTS, "deletedFalse"];
+const HTTP_FAULTS: HttpFault[] = [
+  "429",
+  "500",
+  "502",
+  "503",
+  "reset",
+  "timeout",
+  "dropAfterCommit",
+  "proxy404",
+  "html502",
+  "echoHeaders",
+  "429afterCommit",
+  ...FOREIGN_JSON_FAULTS,
+  "deletedFalse",
+];
 const FAULT_LABEL: Record<Fault, string> = {
   "429": "429 Retry-After",
   "500": "500",
@@ -170,8 +205,7 @@ function expectedOutcome(cloud: Cloud, op: Op, fault: HttpFault, persistent: boo
     if (method === "DELETE") return persistent ? undefined : "ok";
     return persistent ? "error" : "ok";
   }
-  const retried =
-    fault === "429" || (method !== "POST" && ["502", "503", "reset", "timeout", "dropAfterCommit"].includes(fault));
+  const retried = fault === "429" || (method !== "POST" && ["502", "503", "reset", "timeout", "dropAfterCommit"].includes(fault));
   if (!persistent) return retried ? "ok" : "error";
   // A DELETE whose response is lost is re-sent and answered 404 = already gone: success.
   if (fault === "dropAfterCommit" && method === "DELETE") return undefined;
@@ -194,10 +228,7 @@ function buildCases(): Case[] {
             fault,
             persistent,
             expectOutcome: expectedOutcome(cloud, op, fault, persistent),
-            note:
-              cloud === "hostup" && op === "read" && fault === "timeout"
-                ? "as reset: S3 probe headers timeout is hard-coded to 30 s"
-                : undefined,
+            note: cloud === "hostup" && op === "read" && fault === "timeout" ? "as reset: S3 probe headers timeout is hard-coded to 30 s" : undefined,
           });
         }
       }
@@ -227,7 +258,15 @@ function buildCases(): Case[] {
     ["hostup", "delete", "ok"],
   ];
   for (const [cloud, op, expectOutcome] of late) {
-    cases.push({ name: `${cloud} ${op} ${FAULT_LABEL["late commit"]}`, cloud, op, fault: "late commit", persistent: false, expectOutcome, note: "via late-commit proxy" });
+    cases.push({
+      name: `${cloud} ${op} ${FAULT_LABEL["late commit"]}`,
+      cloud,
+      op,
+      fault: "late commit",
+      persistent: false,
+      expectOutcome,
+      note: "via late-commit proxy",
+    });
   }
   for (const [op, expectOutcome, note] of nscaleSlow) {
     cases.push({ name: `nscale ${op} slow provisioning`, cloud: "nscale", op, fault: "slow provisioning", persistent: false, expectOutcome, note });
@@ -336,7 +375,11 @@ function faultAction(c: Case): FaultAction {
     case "429afterCommit":
       return { kind: "afterCommit", status: 429, body: { type: "text" } };
     case "deletedFalse":
-      return { kind: "status", status: 200, body: { success: true, timestamp: new Date().toISOString(), requestId: "req-deleted-false", data: { deleted: false } } };
+      return {
+        kind: "status",
+        status: 200,
+        body: { success: true, timestamp: new Date().toISOString(), requestId: "req-deleted-false", data: { deleted: false } },
+      };
     case "problem429":
     case "problem404":
     case "problem409":
@@ -390,9 +433,7 @@ async function settle(): Promise<void> {
   await waitFor(
     () =>
       proxy.inFlight() === 0 &&
-      emu.requests.every(
-        (r) => r.status !== 0 || r.fault === "reset" || (r.fault === "delay" && Date.now() > r.at + TIMEOUT_DELAY_MS + 300),
-      ),
+      emu.requests.every((r) => r.status !== 0 || r.fault === "reset" || (r.fault === "delay" && Date.now() > r.at + TIMEOUT_DELAY_MS + 300)),
     TIMEOUT_DELAY_MS * 4,
     "in-flight emulator requests",
   );
@@ -401,10 +442,7 @@ async function settle(): Promise<void> {
 
 function allNeedles(): string[] {
   const snap = emu.inspect();
-  const secrets = [
-    ...snap.nscale.keys.map((k) => emu.secretFor(k.accessKeyId)),
-    ...snap.hostup.keys.map((k) => emu.secretFor(k.accessKey)),
-  ];
+  const secrets = [...snap.nscale.keys.map((k) => emu.secretFor(k.accessKeyId)), ...snap.hostup.keys.map((k) => emu.secretFor(k.accessKey))];
   return [emu.nscaleToken, emu.hostupApiKey, ...secrets].filter((s): s is string => typeof s === "string" && s.length > 8);
 }
 
@@ -543,11 +581,9 @@ async function runOperation(
   let flipToError: Promise<void> | undefined;
   if (c.fault === "provisioning error" && c.op === "deletion poll") {
     // Once the DELETE has been accepted, the key's status turns to "error" while deprovisioning.
-    flipToError = waitFor(
-      () => emu.requests.some((r) => r.method === "DELETE" && r.status === 202),
-      2_000,
-      "the DELETE",
-    ).then(() => emu.setNscaleKeyStatus(current.id, "error"));
+    flipToError = waitFor(() => emu.requests.some((r) => r.method === "DELETE" && r.status === 202), 2_000, "the DELETE").then(() =>
+      emu.setNscaleKeyStatus(current.id, "error"),
+    );
   }
   try {
     await provider.delete(current.id, current.props);
@@ -601,7 +637,20 @@ describe("fault matrix (provider methods against the emulator)", () => {
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const row: Row = { name: c.name, fault: FAULT_LABEL[c.fault], outcome: "not run", orphansReported: 0, orphansSilent: 0, lostSecrets: 0, ghosts: 0, falseDeleted: 0, leftAfterRecovery: 0, unclear: false, passed: false, note: c.note };
+    const row: Row = {
+      name: c.name,
+      fault: FAULT_LABEL[c.fault],
+      outcome: "not run",
+      orphansReported: 0,
+      orphansSilent: 0,
+      lostSecrets: 0,
+      ghosts: 0,
+      falseDeleted: 0,
+      leftAfterRecovery: 0,
+      unclear: false,
+      passed: false,
+      note: c.note,
+    };
     rows.push(row);
 
     const inputs = await checkedInputs(c.cloud);
@@ -714,7 +763,9 @@ function printSummary(): void {
     );
   }
   lines.push("", "Fault matrix: summary");
-  lines.push("| cases | passed | op succeeded | op failed, clear error | op failed, unclear error | orphans reported to the user | silent orphans | lost secrets | read said deleted for a live key | ghosts in state |");
+  lines.push(
+    "| cases | passed | op succeeded | op failed, clear error | op failed, unclear error | orphans reported to the user | silent orphans | lost secrets | read said deleted for a live key | ghosts in state |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|---|---|");
   lines.push(
     `| ${rows.length} | ${sum((r) => (r.passed ? 1 : 0))} | ${sum((r) => (r.outcome === "ok" ? 1 : 0))} | ${sum((r) => (r.outcome === "error" && !r.unclear ? 1 : 0))} | ${sum((r) => (r.unclear ? 1 : 0))} | ${sum((r) => r.orphansReported)} | ${sum((r) => r.orphansSilent)} | ${sum((r) => r.lostSecrets)} | ${sum((r) => r.falseDeleted)} | ${sum((r) => r.ghosts)} |`,

@@ -16,7 +16,11 @@ const SHIM = "exports.handler = () => shim;";
 // The emulator is reconfigured by cases; reset() brings back these start-up options.
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
-const liveNscale = () => emu.inspect().nscale.keys.filter((k) => !k.deleting).map((k) => k.id);
+const liveNscale = () =>
+  emu
+    .inspect()
+    .nscale.keys.filter((k) => !k.deleting)
+    .map((k) => k.id);
 const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
 const keyRoute = /\/accesskeys\/[^/]+$/;
 
@@ -128,7 +132,12 @@ describe("credentials never reach error text", () => {
 
   it("the redactor removes a credential whatever put it in the message", async () => {
     const token = `${emu.nscaleToken}`;
-    emu.injectFault({ cloud: "nscale", method: "GET", times: Infinity, action: { kind: "status", status: 500, body: { error: "server_error", error_description: `bad token ${token}` } } });
+    emu.injectFault({
+      cloud: "nscale",
+      method: "GET",
+      times: Infinity,
+      action: { kind: "status", status: 500, body: { error: "server_error", error_description: `bad token ${token}` } },
+    });
     const err = await failure(provider.create(await nscaleKey()));
     expect(err.message).not.toContain(token);
     expect(err.message).toContain("[redacted]");
@@ -150,7 +159,9 @@ describe("credential hygiene", () => {
     process.env.NSCALE_API_TOKEN = `${emu.nscaleToken.slice(0, 4)}\n${emu.nscaleToken.slice(4)}`;
     try {
       const r = await provider.check({}, { cloud: "nscale", resourceName: "admin", endpointId: emu.endpointId, identityPolicy: "bucket-admin" });
-      expect(r.failures).toEqual([expect.objectContaining({ property: "apiToken (secret)", reason: expect.stringMatching(/NSCALE_API_TOKEN contains control characters/) })]);
+      expect(r.failures).toEqual([
+        expect.objectContaining({ property: "apiToken (secret)", reason: expect.stringMatching(/NSCALE_API_TOKEN contains control characters/) }),
+      ]);
       expect(emu.requests).toHaveLength(0);
     } finally {
       process.env.NSCALE_API_TOKEN = emu.nscaleToken;
@@ -161,18 +172,25 @@ describe("credential hygiene", () => {
 describe("forceDestroy at scale", () => {
   it("empties and deletes an Nscale bucket of 2,500 objects with &, <, ', spaces in their keys", async () => {
     const { outs } = await provider.create(await nscaleKey());
-    const b = await provider.bucket.check({}, {
-      cloud: "nscale",
-      resourceName: "data",
-      bucketName: "force-destroy-scale",
-      s3Endpoint: outs.s3Endpoint,
-      accessKeyId: outs.accessKeyId,
-      secretAccessKey: outs.secretAccessKey,
-      forceDestroy: true,
-    });
+    const b = await provider.bucket.check(
+      {},
+      {
+        cloud: "nscale",
+        resourceName: "data",
+        bucketName: "force-destroy-scale",
+        s3Endpoint: outs.s3Endpoint,
+        accessKeyId: outs.accessKeyId,
+        secretAccessKey: outs.secretAccessKey,
+        forceDestroy: true,
+      },
+    );
     expect(b.failures).toEqual([]);
     const created = await provider.bucket.create(b.inputs);
-    const s3 = new S3Client({ endpoint: String(outs.s3Endpoint), region: "us-east-1", credentials: { accessKeyId: String(outs.accessKeyId), secretAccessKey: String(outs.secretAccessKey) } });
+    const s3 = new S3Client({
+      endpoint: String(outs.s3Endpoint),
+      region: "us-east-1",
+      credentials: { accessKeyId: String(outs.accessKeyId), secretAccessKey: String(outs.secretAccessKey) },
+    });
     const names = Array.from({ length: 2_500 }, (_, i) => ["a&b", "x<y", "it's", "with space", "plain"][i % 5] + `/${i}`);
     for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => s3.putObject("force-destroy-scale", n, "x")));
     await provider.bucket.delete(created.id, created.outs);

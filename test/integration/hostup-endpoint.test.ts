@@ -20,7 +20,9 @@ const { hostupKey } = keyInputs(() => emu, SHIM);
 let oldS3 = "";
 const server = createServer((_req, res) => {
   res.writeHead(403, { "content-type": "application/xml" });
-  res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>');
+  res.end(
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>',
+  );
 });
 beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

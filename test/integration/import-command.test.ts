@@ -92,7 +92,10 @@ describe("import-file: Nscale", () => {
     const key = await nscaleKey("console-made-key", { description: "made in the console" });
     const umask = process.umask(0o000);
     try {
-      await runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "legacy", "--out", "import.json"], io({ extraEnv: { [SECRET_ENV]: key.secret } }));
+      await runImportFile(
+        ["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "legacy", "--out", "import.json"],
+        io({ extraEnv: { [SECRET_ENV]: key.secret } }),
+      );
     } finally {
       process.umask(umask);
     }
@@ -129,7 +132,11 @@ describe("import-file: Nscale", () => {
       }),
     });
     expect(printed).toContain("pulumi import --file import.json --yes --generate-code=false");
-    expect(printed).toContain('new ObjectStorageAccessKey("legacy", { cloud: "nscale", endpointId: ' + JSON.stringify(emu.endpointId) + ', identityPolicy: "bucket-admin", description: "made in the console" }, { protect: true });');
+    expect(printed).toContain(
+      'new ObjectStorageAccessKey("legacy", { cloud: "nscale", endpointId: ' +
+        JSON.stringify(emu.endpointId) +
+        ', identityPolicy: "bucket-admin", description: "made in the console" }, { protect: true });',
+    );
     expect(printed).toContain("holds the key's secret in plain text");
     expect(printed).toContain("pulumi state unprotect");
     expect(printed).not.toContain(key.secret);
@@ -147,13 +154,21 @@ describe("import-file: Nscale", () => {
 
   it("the secret from stdin (--secret-from-stdin), its trailing newline trimmed", async () => {
     const key = await nscaleKey("stdin-key");
-    await runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "k", "--out", "import.json", "--secret-from-stdin"], io({ stdin: `${key.secret}\n` }));
+    await runImportFile(
+      ["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "k", "--out", "import.json", "--secret-from-stdin"],
+      io({ stdin: `${key.secret}\n` }),
+    );
     expect((await readFile()).resources[0]!.outputs.secretAccessKey).toMatchObject({ plaintext: JSON.stringify(key.secret) });
   });
 
   it("a secret that does not sign for the key is refused after a signed S3 request; no file", async () => {
     const key = await nscaleKey("wrong-secret-key");
-    const err = await failure(runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "k", "--out", "import.json"], io({ extraEnv: { [SECRET_ENV]: "x".repeat(40) } })));
+    const err = await failure(
+      runImportFile(
+        ["--cloud", "nscale", "--id", `${emu.endpointId}/${key.id}`, "--name", "k", "--out", "import.json"],
+        io({ extraEnv: { [SECRET_ENV]: "x".repeat(40) } }),
+      ),
+    );
     expect(err.message).toMatch(/The secret from OSK_IMPORT_SECRET_ACCESS_KEY does not work for access key/);
     expect(err.message).toContain("No import file was written.");
     expect(err.message).not.toContain("x".repeat(40));
@@ -161,7 +176,9 @@ describe("import-file: Nscale", () => {
   });
 
   it("an unknown key ID is refused, naming the endpoint; no file", async () => {
-    const err = await failure(runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/00000000-0000-4000-8000-000000000000`, "--name", "k", "--out", "import.json"], io()));
+    const err = await failure(
+      runImportFile(["--cloud", "nscale", "--id", `${emu.endpointId}/00000000-0000-4000-8000-000000000000`, "--name", "k", "--out", "import.json"], io()),
+    );
     expect(err.message).toContain(`Nscale endpoint ${emu.endpointId} has no access key 00000000-0000-4000-8000-000000000000`);
     await noFile();
   });
@@ -190,7 +207,10 @@ describe("import-file: Nscale key still provisioning", () => {
     });
     const id = ((await res.json()) as { metadata: { id: string } }).metadata.id;
     const err = await failure(
-      runImportFile(["--cloud", "nscale", "--id", `${slow.endpointId}/${id}`, "--name", "k", "--out", "import.json"], io({ extraEnv: { NSCALE_API_URL: slow.nscaleApiUrl, NSCALE_API_TOKEN: slow.nscaleToken } })),
+      runImportFile(
+        ["--cloud", "nscale", "--id", `${slow.endpointId}/${id}`, "--name", "k", "--out", "import.json"],
+        io({ extraEnv: { NSCALE_API_URL: slow.nscaleApiUrl, NSCALE_API_TOKEN: slow.nscaleToken } }),
+      ),
     );
     expect(err.message).toMatch(/is "(pending|provisioning)", not provisioned/);
     await noFile();
@@ -200,7 +220,10 @@ describe("import-file: Nscale key still provisioning", () => {
 describe("import-file: HostUp", () => {
   it("verifies the secret with S3 and records the given label, the service's endpoint and region", async () => {
     const key = await hostupKey("Dashboard Key");
-    await runImportFile(["--cloud", "hostup", "--access-key", key.accessKey, "--label", "Dashboard Key", "--name", "app", "--out", "import.json"], io({ extraEnv: { [SECRET_ENV]: key.secret }, now: () => new Date("2026-02-03T04:05:06Z") }));
+    await runImportFile(
+      ["--cloud", "hostup", "--access-key", key.accessKey, "--label", "Dashboard Key", "--name", "app", "--out", "import.json"],
+      io({ extraEnv: { [SECRET_ENV]: key.secret }, now: () => new Date("2026-02-03T04:05:06Z") }),
+    );
     const [entry] = (await readFile()).resources;
     expect(entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "app", id: key.accessKey });
     expect(entry!.inputs).toEqual({ cloud: "hostup", resourceName: "app", imported: true, label: "Dashboard Key", __provider: expect.any(String) });
@@ -220,7 +243,10 @@ describe("import-file: HostUp", () => {
 
   it("without --label records the resource name as the label, and says so", async () => {
     const key = await hostupKey("whatever");
-    await runImportFile(["--cloud", "hostup", "--access-key", key.accessKey, "--name", "app", "--out", "import.json"], io({ extraEnv: { [SECRET_ENV]: key.secret } }));
+    await runImportFile(
+      ["--cloud", "hostup", "--access-key", key.accessKey, "--name", "app", "--out", "import.json"],
+      io({ extraEnv: { [SECRET_ENV]: key.secret } }),
+    );
     expect((await readFile()).resources[0]!.inputs.label).toBe("app");
     expect(printed).toContain("pass --label");
   });
@@ -236,7 +262,12 @@ describe("import-file: HostUp", () => {
   });
 
   it("a key S3 does not know is refused; no file", async () => {
-    const err = await failure(runImportFile(["--cloud", "hostup", "--access-key", "NOSUCHKEY0000000", "--name", "app", "--out", "import.json"], io({ extraEnv: { [SECRET_ENV]: "y".repeat(40) } })));
+    const err = await failure(
+      runImportFile(
+        ["--cloud", "hostup", "--access-key", "NOSUCHKEY0000000", "--name", "app", "--out", "import.json"],
+        io({ extraEnv: { [SECRET_ENV]: "y".repeat(40) } }),
+      ),
+    );
     expect(err.message).toMatch(/S3 does not know access key NOSUCHKEY0000000|does not work for access key NOSUCHKEY0000000/);
     await noFile();
   });
@@ -272,7 +303,15 @@ describe("import-file --import: the command runs `pulumi import` itself, and no 
     await done;
     expect(seen).toHaveLength(1);
     const [call] = seen;
-    expect(call!.args).toEqual(["import", "--file", expect.stringMatching(new RegExp(`^${tmp}/osk-import-[^/]+/import\\.json$`)), "--yes", "--generate-code=false", "--stack", "dev"]);
+    expect(call!.args).toEqual([
+      "import",
+      "--file",
+      expect.stringMatching(new RegExp(`^${tmp}/osk-import-[^/]+/import\\.json$`)),
+      "--yes",
+      "--generate-code=false",
+      "--stack",
+      "dev",
+    ]);
     expect(call!.fileMode).toBe(0o600);
     expect(call!.dirMode).toBe(0o700);
     expect(call!.entry).toMatchObject({ type: ACCESS_KEY_TYPE, name: "legacy", id: key.id });
@@ -361,4 +400,8 @@ describe("import-file: refusals before anything is read", () => {
   });
 });
 
-const assert = { fail: (m: string): never => { throw new Error(m); } };
+const assert = {
+  fail: (m: string): never => {
+    throw new Error(m);
+  },
+};

@@ -29,12 +29,28 @@ beforeAll(async () => {
   await fs.mkdir(cache, { recursive: true });
   work = await fs.mkdtemp(path.join(cache, "osk-import-signals-"));
   const entryPoints = (await fs.readdir(path.join(ROOT, "src"), { recursive: true })).filter((f) => f.endsWith(".ts")).map((f) => path.join(ROOT, "src", f));
-  await build({ entryPoints, outdir: path.join(work, "src"), outbase: path.join(ROOT, "src"), format: "cjs", platform: "node", target: "node20", bundle: false, logLevel: "silent" });
+  await build({
+    entryPoints,
+    outdir: path.join(work, "src"),
+    outbase: path.join(ROOT, "src"),
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    bundle: false,
+    logLevel: "silent",
+  });
   await fs.copyFile(path.join(ROOT, "package.json"), path.join(work, "package.json"));
   bin = await fs.mkdtemp(path.join(os.tmpdir(), "osk-fake-pulumi-"));
   await fs.writeFile(
     path.join(bin, "pulumi"),
-    ['#!/bin/sh', 'if [ "$1" = "version" ]; then echo v3.276.0; exit 0; fi', 'echo "$3" > "$OSK_FAKE_PULUMI_FILE"', 'echo $$ > "$OSK_FAKE_PULUMI_PID"', "exec sleep 30", ""].join("\n"),
+    [
+      "#!/bin/sh",
+      'if [ "$1" = "version" ]; then echo v3.276.0; exit 0; fi',
+      'echo "$3" > "$OSK_FAKE_PULUMI_FILE"',
+      'echo $$ > "$OSK_FAKE_PULUMI_PID"',
+      "exec sleep 30",
+      "",
+    ].join("\n"),
     { mode: 0o755 },
   );
 }, 60_000);
@@ -53,7 +69,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-const readIfThere = (file: string) => fs.readFile(file, "utf8").then((t) => (t.trim() === "" ? undefined : t.trim()), () => undefined);
+const readIfThere = (file: string) =>
+  fs.readFile(file, "utf8").then(
+    (t) => (t.trim() === "" ? undefined : t.trim()),
+    () => undefined,
+  );
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -69,19 +89,23 @@ async function importInProgress() {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "osk-signal-tmp-"));
   const marks = await fs.mkdtemp(path.join(os.tmpdir(), "osk-signal-marks-"));
   const stderr: Buffer[] = [];
-  const cli: ChildProcess = spawn(process.execPath, [path.join(work, "src", "cli.js"), "import-file", "--cloud", "hostup", "--access-key", key.accessKeyId, "--name", "legacy", "--import"], {
-    env: {
-      PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
-      HOME: process.env.HOME ?? tmp,
-      TMPDIR: tmp,
-      HOSTUP_API_URL: emu.hostupApiUrl,
-      HOSTUP_API_KEY: emu.hostupApiKey,
-      [SECRET_ENV]: key.secretAccessKey,
-      OSK_FAKE_PULUMI_FILE: path.join(marks, "file"),
-      OSK_FAKE_PULUMI_PID: path.join(marks, "pid"),
+  const cli: ChildProcess = spawn(
+    process.execPath,
+    [path.join(work, "src", "cli.js"), "import-file", "--cloud", "hostup", "--access-key", key.accessKeyId, "--name", "legacy", "--import"],
+    {
+      env: {
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+        HOME: process.env.HOME ?? tmp,
+        TMPDIR: tmp,
+        HOSTUP_API_URL: emu.hostupApiUrl,
+        HOSTUP_API_KEY: emu.hostupApiKey,
+        [SECRET_ENV]: key.secretAccessKey,
+        OSK_FAKE_PULUMI_FILE: path.join(marks, "file"),
+        OSK_FAKE_PULUMI_PID: path.join(marks, "pid"),
+      },
+      stdio: ["ignore", "ignore", "pipe"],
     },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  );
   cli.stderr!.on("data", (c: Buffer) => stderr.push(c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.on("exit", (code, signal) => resolve({ code, signal })));
   const file = await until("pulumi import to start", () => readIfThere(path.join(marks, "file")));
@@ -90,27 +114,31 @@ async function importInProgress() {
 }
 
 describe("import-file --import leaves no secret on disk when interrupted (behaviour 9)", () => {
-  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)("%s to the command mid-import removes the file and stops pulumi", async (signal) => {
-    const run = await importInProgress();
-    try {
-      expect(existsSync(run.file)).toBe(true); // the import really was in progress
-      expect(await fs.readFile(run.file, "utf8")).toContain(run.key.accessKeyId);
-      run.cli.kill(signal);
-      const exit = await run.exited;
-      expect(existsSync(run.file)).toBe(false);
-      expect(existsSync(path.dirname(run.file))).toBe(false);
-      expect(await fs.readdir(run.tmp)).toEqual([]);
-      expect(exit.code).not.toBe(0);
-      expect(run.stderr()).toMatch(new RegExp(`interrupted \\(${signal}\\); the import file was removed`));
-      expect(run.stderr()).not.toContain(run.key.secretAccessKey);
-      await until("pulumi to stop", async () => (alive(run.pulumiPid) ? undefined : true), 5_000);
-    } finally {
-      if (alive(run.pulumiPid)) process.kill(run.pulumiPid, "SIGKILL");
-      run.cli.kill("SIGKILL");
-      await fs.rm(run.tmp, { recursive: true, force: true });
-      await fs.rm(run.marks, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.each(["SIGINT", "SIGTERM", "SIGHUP"] as const)(
+    "%s to the command mid-import removes the file and stops pulumi",
+    async (signal) => {
+      const run = await importInProgress();
+      try {
+        expect(existsSync(run.file)).toBe(true); // the import really was in progress
+        expect(await fs.readFile(run.file, "utf8")).toContain(run.key.accessKeyId);
+        run.cli.kill(signal);
+        const exit = await run.exited;
+        expect(existsSync(run.file)).toBe(false);
+        expect(existsSync(path.dirname(run.file))).toBe(false);
+        expect(await fs.readdir(run.tmp)).toEqual([]);
+        expect(exit.code).not.toBe(0);
+        expect(run.stderr()).toMatch(new RegExp(`interrupted \\(${signal}\\); the import file was removed`));
+        expect(run.stderr()).not.toContain(run.key.secretAccessKey);
+        await until("pulumi to stop", async () => (alive(run.pulumiPid) ? undefined : true), 5_000);
+      } finally {
+        if (alive(run.pulumiPid)) process.kill(run.pulumiPid, "SIGKILL");
+        run.cli.kill("SIGKILL");
+        await fs.rm(run.tmp, { recursive: true, force: true });
+        await fs.rm(run.marks, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it("pulumi dying mid-import (SIGKILL) removes the file too", async () => {
     const run = await importInProgress();

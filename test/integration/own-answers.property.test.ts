@@ -27,7 +27,13 @@ import { hostPacer } from "../../src/http/pacing";
 // ---------------------------------------------------------------------------------------------
 // The documented bodies (valid), from which near misses are made
 
-const HOSTUP_NOT_FOUND = { code: "NOT_FOUND", error: "Not Found", message: "Key not found", requestId: "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba", timestamp: "2026-02-10T00:00:00.000Z" };
+const HOSTUP_NOT_FOUND = {
+  code: "NOT_FOUND",
+  error: "Not Found",
+  message: "Key not found",
+  requestId: "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba",
+  timestamp: "2026-02-10T00:00:00.000Z",
+};
 const HOSTUP_RATE_LIMIT = { ...HOSTUP_NOT_FOUND, code: "RATE_LIMIT_EXCEEDED", error: "Too Many Requests", message: "Too many requests." };
 const HOSTUP_V2_NOT_FOUND = {
   type: "https://developer.hostup.se/errors/not_found",
@@ -38,11 +44,24 @@ const HOSTUP_V2_NOT_FOUND = {
   requestId: "req_xyz789",
 };
 const HOSTUP_DELETED = { success: true, timestamp: "2026-02-10T00:00:00.000Z", requestId: "r-1", data: { deleted: true } };
-const HOSTUP_CREATED = { success: true, timestamp: "2026-02-10T00:00:00.000Z", requestId: "r-2", data: { key: { accessKey: "AKIAEXAMPLE000000000", secretKey: "s".repeat(40), label: "app" } } };
+const HOSTUP_CREATED = {
+  success: true,
+  timestamp: "2026-02-10T00:00:00.000Z",
+  requestId: "r-2",
+  data: { key: { accessKey: "AKIAEXAMPLE000000000", secretKey: "s".repeat(40), label: "app" } },
+};
 const NSCALE_NOT_FOUND = { error: "not_found", error_description: "the requested resource does not exist", trace_id: "57bc14d9bd461f0b5a72db830149b67a" };
 const NSCALE_CONFLICT = { error: "conflict", error_description: "a resource with the same name already exists" };
 const NSCALE_CREATED = {
-  metadata: { id: "2b5c0f5e-0000-4000-8000-000000000001", name: "admin", creationTime: "2026-02-10T00:00:00Z", provisioningStatus: "provisioned", healthStatus: "healthy", organizationId: "o", projectId: "p" },
+  metadata: {
+    id: "2b5c0f5e-0000-4000-8000-000000000001",
+    name: "admin",
+    creationTime: "2026-02-10T00:00:00Z",
+    provisioningStatus: "provisioned",
+    healthStatus: "healthy",
+    organizationId: "o",
+    projectId: "p",
+  },
   spec: { identityPolicy: "bucket-admin", accessKeyId: "AKIA0001", secret: "s".repeat(40) },
 };
 
@@ -90,7 +109,13 @@ function at(obj: Record<string, unknown>, path: string): { parent: Record<string
 }
 
 /** A value that is not the one a required field needs: any JSON but a string (or `true`). */
-const wrongValue = fc.oneof(fc.constant(null), fc.integer(), fc.boolean().map((b) => (b ? 0 : false)), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+const wrongValue = fc.oneof(
+  fc.constant(null),
+  fc.integer(),
+  fc.boolean().map((b) => (b ? 0 : false)),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
 
 /**
  * A near miss of a documented body: one required field dropped or given a wrong value, another
@@ -134,7 +159,17 @@ const headerValue = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 20 }).map((s) => s.trim()),
 );
 const headers = fc.dictionary(
-  fc.constantFrom("content-type", "retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-request-id", "server", "cf-ray", "x-trace-id"),
+  fc.constantFrom(
+    "content-type",
+    "retry-after",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-request-id",
+    "server",
+    "cf-ray",
+    "x-trace-id",
+  ),
   headerValue,
   { maxKeys: 5 },
 );
@@ -247,7 +282,11 @@ const wireStatus = fc.integer({ min: 200, max: 599 }).filter((s) => s !== 204 &&
 const clientStatus = fc.oneof(fc.constantFrom(200, 201, 202, 400, 404, 409, 429, 500, 502, 503), wireStatus);
 /** A success body that does not say the work was done: `deleted` not `true`, a key without its secret. */
 const notDone = fc
-  .tuple(fc.constantFrom(false, null, "true", 1, 0, undefined), fc.constantFrom("", null, undefined, 42), fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }))
+  .tuple(
+    fc.constantFrom(false, null, "true", 1, 0, undefined),
+    fc.constantFrom("", null, undefined, 42),
+    fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }),
+  )
   .chain(([deleted, secret, extra]) =>
     fc.constantFrom<unknown>(
       { ...extra, ...HOSTUP_DELETED, data: { ...extra, deleted } },

@@ -66,7 +66,10 @@ export async function startPlugin(env: NodeJS.ProcessEnv): Promise<RunningPlugin
       req.setOlds(struct(olds));
       req.setNews(struct(news));
       const res = await unary<pb.CheckRequest, pb.CheckResponse>(client.check.bind(client), req);
-      return { inputs: res.getInputs()?.toJavaScript() ?? {}, failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })) };
+      return {
+        inputs: res.getInputs()?.toJavaScript() ?? {},
+        failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+      };
     },
     async diff(id, urn, olds, news) {
       const req = new pb.DiffRequest();

@@ -62,7 +62,7 @@ describe("Nscale lifecycle", () => {
     try {
       const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PartialCreateError);
-      expect((err instanceof Error ? err.message : String(err))).toMatch(/still (provisioning|pending) after 0.3 s/);
+      expect(err instanceof Error ? err.message : String(err)).toMatch(/still (provisioning|pending) after 0.3 s/);
       // The next `up` resumes through update once provisioning completes.
       const partial = err as PartialCreateError;
       emu.setNscaleKeyStatus(partial.id, "provisioned");
@@ -85,7 +85,15 @@ describe("Nscale lifecycle", () => {
   it("reports a create that never reached the server as leaving nothing behind", async () => {
     emu.injectFault({ cloud: "nscale", method: "POST", action: { kind: "reset" } });
     const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: expect.stringMatching(/^admin-[a-z0-9]{7}$/), endpointId: emu.endpointId, graceMs: 500, cause: { code: "no_response" } } });
+    expect(err).toMatchObject({
+      reason: {
+        code: "nscale.create_not_found",
+        name: expect.stringMatching(/^admin-[a-z0-9]{7}$/),
+        endpointId: emu.endpointId,
+        graceMs: 500,
+        cause: { code: "no_response" },
+      },
+    });
     expect(ourNscaleKeys()).toHaveLength(0);
   });
 
@@ -106,7 +114,7 @@ describe("Nscale lifecycle", () => {
     const err = await provider.create(await nscaleKey()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LifecycleError);
     expect(err).toMatchObject({ reason: { code: "nscale.create_not_found", name: expect.stringMatching(/^admin-[a-z0-9]{7}$/) } });
-    expect((err instanceof Error ? err.message : String(err))).toMatch(/did not match the documented format/);
+    expect(err instanceof Error ? err.message : String(err)).toMatch(/did not match the documented format/);
   });
 
   it("refresh and delete wait out the 404 lag of a key recorded before it became visible", async () => {
@@ -155,19 +163,24 @@ describe("Nscale lifecycle", () => {
 
   it("uses the per-resource token override, not the environment", async () => {
     const inputs = await nscaleKey({ apiToken: "wrong-override" });
-    await expect(provider.create(inputs)).rejects.toMatchObject({ reason: { code: "http_status", status: 401, hint: expect.stringContaining("nscale:apiToken") } });
+    await expect(provider.create(inputs)).rejects.toMatchObject({
+      reason: { code: "http_status", status: 401, hint: expect.stringContaining("nscale:apiToken") },
+    });
   });
 
   it("adopts an existing key instead of creating one", async () => {
     const { id, outs } = await provider.create(await nscaleKey());
-    const adopted = await provider.create(
-      await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: outs.secretAccessKey } }),
-    );
+    const adopted = await provider.create(await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: outs.secretAccessKey } }));
     expect(adopted.id).toBe(id);
     expect(adopted.outs).toMatchObject({ adopted: true, accessKeyId: outs.accessKeyId, secretAccessKey: outs.secretAccessKey });
     expect(ourNscaleKeys()).toHaveLength(1);
     await expect(provider.create(await nscaleKey({ adopt: { keyId: id, secretAccessKey: "wrong" } }))).rejects.toMatchObject({
-      reason: { code: "secret_rejected", what: "adopt.secretAccessKey", accessKeyId: outs.accessKeyId, answer: { code: "http_status", apiCode: "SignatureDoesNotMatch" } },
+      reason: {
+        code: "secret_rejected",
+        what: "adopt.secretAccessKey",
+        accessKeyId: outs.accessKeyId,
+        answer: { code: "http_status", apiCode: "SignatureDoesNotMatch" },
+      },
     });
     await expect(provider.create(await nscaleKey({ adopt: { keyId: "00000000-0000-0000-0000-000000000000" } }))).rejects.toMatchObject({
       reason: { code: "nscale.adopt_key_not_found", keyId: "00000000-0000-0000-0000-000000000000", endpointId: emu.endpointId },
@@ -186,23 +199,28 @@ describe("adopted keys and bucket updates", () => {
     const updated = await provider.update(id, { ...adopted.outs, __provider: SHIM }, later);
     expect(updated.outs).toMatchObject({ keyId: id, adopted: true, secretAccessKey: outs.secretAccessKey });
     const wrong = await nscaleKey({ resourceName: "adopted", adopt: { keyId: id, secretAccessKey: "wrong" } });
-    await expect(provider.update(id, { ...adopted.outs, __provider: SHIM }, wrong)).rejects.toMatchObject({ reason: { code: "secret_rejected", what: "adopt.secretAccessKey" } });
+    await expect(provider.update(id, { ...adopted.outs, __provider: SHIM }, wrong)).rejects.toMatchObject({
+      reason: { code: "secret_rejected", what: "adopt.secretAccessKey" },
+    });
     expect(ourNscaleKeys()).toHaveLength(1);
   });
 
   it("a bucket update drops an input the program removed (forceDestroy)", async () => {
     const key = await provider.create(await hostupKey());
     const bucketInputs = (extra: Record<string, unknown>) =>
-      provider.bucket.check({}, {
-        cloud: "hostup",
-        resourceName: "b",
-        bucketName: "b-abc1234",
-        s3Endpoint: key.outs.s3Endpoint,
-        region: key.outs.region,
-        accessKeyId: key.outs.accessKeyId,
-        secretAccessKey: key.outs.secretAccessKey,
-        ...extra,
-      });
+      provider.bucket.check(
+        {},
+        {
+          cloud: "hostup",
+          resourceName: "b",
+          bucketName: "b-abc1234",
+          s3Endpoint: key.outs.s3Endpoint,
+          region: key.outs.region,
+          accessKeyId: key.outs.accessKeyId,
+          secretAccessKey: key.outs.secretAccessKey,
+          ...extra,
+        },
+      );
     const created = await provider.bucket.create((await bucketInputs({ forceDestroy: true })).inputs);
     const { outs } = await provider.bucket.update(created.id, created.outs, (await bucketInputs({})).inputs);
     expect(outs).not.toHaveProperty("forceDestroy");

@@ -100,7 +100,7 @@ describe.each([
     expect(Buffer.from((await gotStream.Body?.transformToByteArray()) ?? []).equals(streamed)).toBe(true);
     expect((await client.send(new HeadObjectCommand({ Bucket, Key: "dir/streamed file.bin" }))).ContentLength).toBe(streamed.length);
 
-    const odd = ["a & b", "<tag>", "it's \"quoted\"", "日本/ü", "plus+sign"];
+    const odd = ["a & b", "<tag>", 'it\'s "quoted"', "日本/ü", "plus+sign"];
     for (const Key of odd) await client.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
     const listed: string[] = [];
     let ContinuationToken: string | undefined;

@@ -38,7 +38,15 @@ async function sendSignedChunks(k: Creds, path: string, chunks: Buffer[], traile
   const url = new URL(emu.s3Url);
   const payloadHash = trailer ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
   const signed = await s3Signer(k).sign(
-    { method: "PUT", protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query: {}, headers: { host: url.host, "x-amz-content-sha256": payloadHash, ...headers } },
+    {
+      method: "PUT",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path,
+      query: {},
+      headers: { host: url.host, "x-amz-content-sha256": payloadHash, ...headers },
+    },
     { signingDate: date },
   );
   let previous = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? "";
@@ -176,7 +184,11 @@ describe("flexible checksums", () => {
     expect((await send(k, "PUT", "/sums/crc32", { body, headers: { "x-amz-checksum-crc32": "y/Q5Jg==" } })).status).toBe(200);
     const md5 = createHash("md5").update(body).digest("base64");
     expect((await send(k, "PUT", "/sums/md5", { body, headers: { "content-md5": md5 } })).status).toBe(200);
-    const wrong: Array<Record<string, string>> = [{ "x-amz-checksum-crc32c": "AAAAAA==" }, { "x-amz-checksum-sha256": createHash("sha256").update("x").digest("base64") }, { "content-md5": createHash("md5").update("x").digest("base64") }];
+    const wrong: Array<Record<string, string>> = [
+      { "x-amz-checksum-crc32c": "AAAAAA==" },
+      { "x-amz-checksum-sha256": createHash("sha256").update("x").digest("base64") },
+      { "content-md5": createHash("md5").update("x").digest("base64") },
+    ];
     for (const headers of wrong) {
       const res = await send(k, "PUT", "/sums/bad", { body, headers });
       expect({ status: res.status, code: xmlCode(res.body) }).toEqual({ status: 400, code: "BadDigest" });
@@ -212,7 +224,9 @@ describe("DeleteObjects", () => {
     const err = await new S3Client(options(reader)).deleteObjects("guarded", ["a & b", "<c>", "d"]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderApiError);
     expect(err).toMatchObject({ cloud: "s3", status: 200, code: "AccessDenied" });
-    expect((err instanceof Error ? err.message : String(err))).toContain('3 of 3 keys were not deleted: "a & b" (AccessDenied: Access Denied), "<c>" (AccessDenied');
+    expect(err instanceof Error ? err.message : String(err)).toContain(
+      '3 of 3 keys were not deleted: "a & b" (AccessDenied: Access Denied), "<c>" (AccessDenied',
+    );
     expect(emu.inspect().s3.buckets[0]?.objects).toBe(3);
     expect(await adminClient.emptyBucket("guarded")).toEqual({ objects: 3, requests: 2 });
   });

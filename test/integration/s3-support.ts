@@ -12,14 +12,12 @@ import type { S3Creds } from "./support";
 
 export const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 /** RFC 3986 encoding of one path segment or query part (what SigV4 canonicalises). */
-export const encodeSegment = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const encodeSegment = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 /** The `<Code>` of an S3 XML error body. */
 export const xmlCode = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
 
 /** The SigV4 signer for S3 with `creds` (path not escaped twice, as S3 wants). */
-export const s3Signer = (creds: S3Creds) =>
-  new SignatureV4({ credentials: creds, region: creds.region, service: "s3", sha256: Sha256, uriEscapePath: false });
+export const s3Signer = (creds: S3Creds) => new SignatureV4({ credentials: creds, region: creds.region, service: "s3", sha256: Sha256, uriEscapePath: false });
 
 export interface S3Call {
   query?: Record<string, string>;

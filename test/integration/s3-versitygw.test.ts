@@ -37,7 +37,9 @@ function run(cmd: string, args: string[]): Promise<string> {
       process.stderr.write(d);
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${cmd} exited ${code}: ${err.trim().split("\n").slice(-3).join(" / ")}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`${cmd} exited ${code}: ${err.trim().split("\n").slice(-3).join(" / ")}`)),
+    );
   });
 }
 
@@ -219,7 +221,11 @@ describe("S3Client against versitygw", () => {
     if (!bin || !tmp) return ctx.skip(skipReason);
     const single = await startGateway(bin, tmp, false);
     try {
-      const unknown = probeKey({ endpoint: single.endpoint, region: "us-east-1", credentials: { accessKeyId: "OSKNOSUCHACCESSKEYID", secretAccessKey: ROOT_SECRET } });
+      const unknown = probeKey({
+        endpoint: single.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "OSKNOSUCHACCESSKEYID", secretAccessKey: ROOT_SECRET },
+      });
       // versitygw's single-account mode answers 404 XAdminUserNotFound, not S3's InvalidAccessKeyId.
       await expect(unknown).rejects.toMatchObject({ status: 404, code: "XAdminUserNotFound" });
     } finally {

@@ -94,10 +94,12 @@ describe("S3 with a valid signature", () => {
       bucketCount: 2,
       usage: { numObjects: 1, sizeBytes: 3 },
     });
-    expect(emu.inspect().s3.buckets.map((b) => `${b.owner}:${b.name}:${b.objects}`).sort()).toEqual([
-      "hostup:from-api:1",
-      "hostup:from-s3:0",
-    ]);
+    expect(
+      emu
+        .inspect()
+        .s3.buckets.map((b) => `${b.owner}:${b.name}:${b.objects}`)
+        .sort(),
+    ).toEqual(["hostup:from-api:1", "hostup:from-s3:0"]);
   });
 
   it("accepts presigned URLs (HostUp H8) until they expire", async () => {
@@ -123,7 +125,9 @@ describe("S3 with a valid signature", () => {
       { method: "GET", protocol: "http:", hostname: u.hostname, port: Number(u.port), path: "/shared/doc.pdf", query: {}, headers: { host: u.host } },
       { expiresIn: 60, signingDate: new Date(Date.now() - 120_000) },
     );
-    const q = Object.entries(old.query ?? {}).map(([n, v]) => `${n}=${encodeSegment(String(v))}`).join("&");
+    const q = Object.entries(old.query ?? {})
+      .map(([n, v]) => `${n}=${encodeSegment(String(v))}`)
+      .join("&");
     const expired = await request(`${emu.s3Url}/shared/doc.pdf?${q}`);
     const body = await expired.body.text();
     expect({ status: expired.statusCode, code: xmlCode(body) }).toEqual({ status: 403, code: "AccessDenied" });

@@ -48,8 +48,6 @@ describe("serialized provider (__provider)", () => {
       expect(s.text).toContain('require("pulumi-object-storage-keys/provider")');
       expect(s.methods).toEqual(["check", "configure", "create", "delete", "diff", "read", "update"]);
     }
-    expect(out.check.failures).toEqual([
-      { property: "identityPolicy", reason: expect.stringMatching(/must name an identity policy/) },
-    ]);
+    expect(out.check.failures).toEqual([{ property: "identityPolicy", reason: expect.stringMatching(/must name an identity policy/) }]);
   });
 });

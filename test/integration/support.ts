@@ -137,11 +137,7 @@ export interface Reply {
 }
 
 /** One request; an object body is sent as JSON. The reply's body as text, and as JSON when it parses. */
-export async function call(
-  method: string,
-  url: string,
-  opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Reply> {
+export async function call(method: string, url: string, opts: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers };
   let body: string | undefined;
   if (opts.body !== undefined) {
@@ -170,10 +166,7 @@ export interface S3Creds {
 export const randomKeyName = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 
 /** An Nscale key on the emulator's endpoint, created through the API (no project client); default a random `k-…` name, bucket-admin. */
-export async function nscaleAccessKey(
-  emu: Emulator,
-  opts: { identityPolicy?: string; name?: string } = {},
-): Promise<S3Creds & { id: string }> {
+export async function nscaleAccessKey(emu: Emulator, opts: { identityPolicy?: string; name?: string } = {}): Promise<S3Creds & { id: string }> {
   const res = await request(`${emu.nscaleApiUrl}/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`, {
     method: "POST",
     headers: { authorization: `Bearer ${emu.nscaleToken}`, "content-type": "application/json" },

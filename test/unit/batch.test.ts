@@ -5,7 +5,13 @@ describe("ListBatcher", () => {
   it("serves concurrent finds in one group from one list", async () => {
     const b = new ListBatcher<string>(10);
     let lists = 0;
-    const list = async () => (lists++, new Map([["a", "A"], ["b", "B"]]));
+    const list = async () => (
+      lists++,
+      new Map([
+        ["a", "A"],
+        ["b", "B"],
+      ])
+    );
     const found = await Promise.all(["a", "b", "c"].map((id) => b.find("g", id, list)));
     expect(found).toEqual(["A", "B", undefined]); // "c" falls back to its own read
     expect(lists).toBe(1);

@@ -7,7 +7,15 @@ import { describe, expect, it } from "vitest";
 
 import { hostupError, type HostUpReason } from "../../src/clouds/hostup/reasons";
 import { MARKER_TAG, nscaleError, nscaleKeyCreatedButFailed, type NscaleReason } from "../../src/clouds/nscale/reasons";
-import { ConfigurationError, LifecycleError, ProviderApiError, reasonOf, type ApiReason, type ConfigurationReason, type LifecycleReason } from "../../src/errors";
+import {
+  ConfigurationError,
+  LifecycleError,
+  ProviderApiError,
+  reasonOf,
+  type ApiReason,
+  type ConfigurationReason,
+  type LifecycleReason,
+} from "../../src/errors";
 import { redactError } from "../../src/provider/redact";
 
 const api429: ApiReason = { code: "http_status", status: 429, cloud: "nscale", operation: "create access key", serviceName: "Nscale" };
@@ -18,12 +26,22 @@ type Row = [string, () => Error & { reason: { code: string } }, string];
 const rows: Row[] = [
   [
     "invalid_setting",
-    () => new ConfigurationError({ code: "invalid_setting", origin: { kind: "config", name: "nscale:pollIntervalMs" }, problem: 'must be a positive number, got "soon".' }),
+    () =>
+      new ConfigurationError({
+        code: "invalid_setting",
+        origin: { kind: "config", name: "nscale:pollIntervalMs" },
+        problem: 'must be a positive number, got "soon".',
+      }),
     'stack config `nscale:pollIntervalMs` must be a positive number, got "soon".',
   ],
   [
     "missing_credential",
-    () => new ConfigurationError({ code: "missing_credential", cloud: "Nscale", ways: { what: "an Nscale service token", input: "apiToken", config: "nscale:apiToken", env: ["NSCALE_API_TOKEN"] } }),
+    () =>
+      new ConfigurationError({
+        code: "missing_credential",
+        cloud: "Nscale",
+        ways: { what: "an Nscale service token", input: "apiToken", config: "nscale:apiToken", env: ["NSCALE_API_TOKEN"] },
+      }),
     "No Nscale service token found. Provide an Nscale service token in one of these ways (first match wins): the resource argument `apiToken` (as a Pulumi secret); stack config `pulumi config set --secret nscale:apiToken <value>`; or the environment variable NSCALE_API_TOKEN.",
   ],
   [
@@ -38,7 +56,11 @@ const rows: Row[] = [
   ],
   ["unknown_cloud", () => new LifecycleError({ code: "unknown_cloud", cloud: "aws" }), 'unknown cloud "aws" in this resource\'s state or inputs.'],
   ["unknown_cloud (bucket)", () => new LifecycleError({ code: "unknown_cloud", cloud: "aws", bucketName: "b" }), 'bucket b: unknown cloud "aws" in state.'],
-  ["bucket_not_empty", () => new LifecycleError({ code: "bucket_not_empty", bucketName: "b", objects: 3 }), "Bucket b still holds 3 object(s); empty it first or set forceDestroy: true."],
+  [
+    "bucket_not_empty",
+    () => new LifecycleError({ code: "bucket_not_empty", bucketName: "b", objects: 3 }),
+    "Bucket b still holds 3 object(s); empty it first or set forceDestroy: true.",
+  ],
   [
     "secret_rejected",
     () =>
@@ -84,7 +106,7 @@ const rows: Row[] = [
   [
     "nscale.adopt_mismatch",
     () => nscaleError({ code: "nscale.adopt_mismatch", keyId: "k1", fields: [{ property: "name", value: "theirs" }] }),
-    'name: the adopted key k1 has name "theirs". Keys cannot be changed: remove these arguments (the key\'s own values are used) or set them to the key\'s values. Nothing was recorded in state.',
+    "name: the adopted key k1 has name \"theirs\". Keys cannot be changed: remove these arguments (the key's own values are used) or set them to the key's values. Nothing was recorded in state.",
   ],
   [
     "nscale.delete_failed",
@@ -126,7 +148,16 @@ describe("each reason's message", () => {
 
 describe("API failures", () => {
   it("carry http_status or no_response, and the message is built from that reason", () => {
-    const http = new ProviderApiError({ cloud: "hostup", serviceName: "HostUp", operation: "delete access key", status: 403, code: "FORBIDDEN", providerMessage: "no", requestId: "r1", hint: "Check the key." });
+    const http = new ProviderApiError({
+      cloud: "hostup",
+      serviceName: "HostUp",
+      operation: "delete access key",
+      status: 403,
+      code: "FORBIDDEN",
+      providerMessage: "no",
+      requestId: "r1",
+      hint: "Check the key.",
+    });
     expect(http.reason).toMatchObject({ code: "http_status", status: 403, apiCode: "FORBIDDEN", requestId: "r1" });
     expect(http.message).toBe("HostUp delete access key failed: HTTP 403 FORBIDDEN: no [request id r1]. Check the key.");
     const none = new ProviderApiError({ cloud: "nscale", operation: "list access keys", transportCode: "ECONNRESET" });

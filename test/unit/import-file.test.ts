@@ -76,7 +76,18 @@ const nscaleKey = {
 const hostupKey = {
   id: "HOSTUPKEY1",
   inputs: { cloud: "hostup", resourceName: "app", imported: true, label: "Dashboard Key" },
-  outputs: { cloud: "hostup", resourceName: "app", keyId: "HOSTUPKEY1", accessKeyId: "HOSTUPKEY1", secretAccessKey: "h0stup-s3cr3t-value", s3Endpoint: "https://s3.hostup.se", region: "eu-north-1", createdAt: "2026-01-01T00:00:00Z", label: "Dashboard Key", imported: true },
+  outputs: {
+    cloud: "hostup",
+    resourceName: "app",
+    keyId: "HOSTUPKEY1",
+    accessKeyId: "HOSTUPKEY1",
+    secretAccessKey: "h0stup-s3cr3t-value",
+    s3Endpoint: "https://s3.hostup.se",
+    region: "eu-north-1",
+    createdAt: "2026-01-01T00:00:00Z",
+    label: "Dashboard Key",
+    imported: true,
+  },
 };
 
 describe("the import file entry", () => {
@@ -92,14 +103,18 @@ describe("the import file entry", () => {
   });
 
   it("writes every secret output as Pulumi's secret envelope (the engine encrypts it before storing), and nothing else", () => {
-    for (const [cloud, key] of [["nscale", nscaleKey], ["hostup", hostupKey]] as const) {
+    for (const [cloud, key] of [
+      ["nscale", nscaleKey],
+      ["hostup", hostupKey],
+    ] as const) {
       const secrets = secretStateFields(clouds[cloud]);
       expect(secrets, "the same secret fields the resource class declares").toEqual(expect.arrayContaining(["secretAccessKey"]));
       for (const s of secrets) expect(SECRET_OUTPUTS).toContain(s);
       const [entry] = buildImportFile("x", key, "p", secrets).resources;
       expect(entry!.outputs.secretAccessKey).toEqual({ [SECRET_SIG]: SECRET_TOKEN, plaintext: JSON.stringify(key.outputs.secretAccessKey) });
       expect(JSON.stringify(entry!.inputs)).not.toContain(key.outputs.secretAccessKey);
-      for (const [k, v] of Object.entries(entry!.outputs)) if (k !== "secretAccessKey" && k !== "__provider") expect(v).toEqual((key.outputs as Record<string, unknown>)[k]);
+      for (const [k, v] of Object.entries(entry!.outputs))
+        if (k !== "secretAccessKey" && k !== "__provider") expect(v).toEqual((key.outputs as Record<string, unknown>)[k]);
     }
     expect(SECRET_SIG).toBe("4dabf18193072939515e22adb298388d");
     expect(SECRET_TOKEN).toBe("1b47061264138c4ac30d75fd1eb44270");
@@ -127,13 +142,17 @@ describe("the first `up` after the import: the printed declaration against the i
   it("a declaration that differs from the imported key is never taken as no change: a replacement (which the import's protect refuses at up) or a refusal at preview", () => {
     const hostup = checkKey(hostupKey.inputs, { cloud: "hostup", label: "Another Label", resourceName: "app" }, sources);
     expect(diffKey({ ...hostupKey.outputs, ...hostupKey.inputs }, hostup.inputs)).toMatchObject({ changes: true, replaces: ["label"] });
-    const nscale = checkKey(nscaleKey.inputs, { cloud: "nscale", endpointId: "ep-1", identityPolicy: "bucket-readonly", description: "made in the console", resourceName: "legacy" }, sources);
+    const nscale = checkKey(
+      nscaleKey.inputs,
+      { cloud: "nscale", endpointId: "ep-1", identityPolicy: "bucket-readonly", description: "made in the console", resourceName: "legacy" },
+      sources,
+    );
     let verdict: unknown;
     try {
       verdict = diffKey({ ...nscaleKey.outputs, ...nscaleKey.inputs }, nscale.inputs);
     } catch (err) {
       // Today: the carried-over name would be reused by the replacement, which Nscale refuses (409).
-      verdict = (err instanceof Error ? err.message : String(err));
+      verdict = err instanceof Error ? err.message : String(err);
     }
     if (typeof verdict === "string") expect(verdict).toMatch(/^name: changing identityPolicy replaces this key/);
     else expect(verdict).toMatchObject({ changes: true, replaces: expect.arrayContaining(["identityPolicy"]) });

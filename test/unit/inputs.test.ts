@@ -75,9 +75,19 @@ const invalid: Case[] = [
   ["adopt.keyId '.' (Nscale)", { ...nscale, adopt: { keyId: "." } }, "adopt.keyId", /lowercase letters, digits and hyphens/],
   ["adopt.keyId '..' (HostUp)", { ...hostup, adopt: { keyId: "..", secretAccessKey: "s" } }, "adopt.keyId", /S3 access key ID/],
   ["adopt.keyId with a slash (HostUp)", { ...hostup, adopt: { keyId: "AK/../x", secretAccessKey: "s" } }, "adopt.keyId", /S3 access key ID/],
-  ["HostUp adopt without a secret", { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY" } }, "adopt.secretAccessKey", /required for HostUp.*cannot read or list keys/],
+  [
+    "HostUp adopt without a secret",
+    { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY" } },
+    "adopt.secretAccessKey",
+    /required for HostUp.*cannot read or list keys/,
+  ],
   ["adopt with rotateAfter (Nscale)", { ...nscale, adopt: { keyId: "a64f9269" }, rotateAfter: "90d" }, "rotateAfter", /cannot be combined with `adopt`/],
-  ["adopt with rotateAfter (HostUp)", { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY", secretAccessKey: "s" }, rotateAfter: "1d" }, "rotateAfter", /never replaced/],
+  [
+    "adopt with rotateAfter (HostUp)",
+    { ...hostup, adopt: { keyId: "EXAMPLE_ACCESS_KEY", secretAccessKey: "s" }, rotateAfter: "1d" },
+    "rotateAfter",
+    /never replaced/,
+  ],
   ["Nscale name with rotationTrigger", { ...nscale, name: "fixed", rotationTrigger: "2026-12" }, "name", /409.*Omit `name`/],
   ["Nscale name with rotateAfter", { ...nscale, name: "fixed", rotateAfter: "30d" }, "name", /cannot be combined with rotationTrigger or rotateAfter/],
 ];
@@ -227,7 +237,9 @@ describe("diff", () => {
     ["identityPolicy", { identityPolicy: "read-only" }],
   ])("refuses, at preview, a replacement (%s) that keeps an explicit Nscale name: the new key would get a 409", async (replaced, change) => {
     const explicit = { ...olds, name: "bucket-admin-key" };
-    await expect(diff("k", explicit, { ...explicit, ...change })).rejects.toMatchObject({ reason: { code: "replace_would_conflict", property: "name", replaces: [replaced], value: explicit["name"] } });
+    await expect(diff("k", explicit, { ...explicit, ...change })).rejects.toMatchObject({
+      reason: { code: "replace_would_conflict", property: "name", replaces: [replaced], value: explicit["name"] },
+    });
   });
 
   it("an imported key's carried-over name does not block a rotation (the replacement's check generates a new one)", async () => {
@@ -251,10 +263,11 @@ describe("diff", () => {
 
   it("an explicit name changed together with the replacing input is fine", async () => {
     const explicit = { ...olds, name: "bucket-admin-key" };
-    expect(await diff("k", explicit, { ...explicit, name: "bucket-admin-key-2", rotationTrigger: "x" })).toMatchObject({ replaces: ["name", "rotationTrigger"] });
+    expect(await diff("k", explicit, { ...explicit, name: "bucket-admin-key-2", rotationTrigger: "x" })).toMatchObject({
+      replaces: ["name", "rotationTrigger"],
+    });
   });
 });
-
 
 describe("bucket diff", () => {
   const bucket = {
@@ -270,7 +283,12 @@ describe("bucket diff", () => {
     ["no change", bucket, false, []],
     ["an unknown region (an Nscale key without region config, in preview) is no change", { ...bucket, region: UNKNOWN }, false, []],
     ["a known new region updates in place", { ...bucket, region: "eu-west-1" }, true, []],
-    ["an unknown accessKeyId (key rotation, in preview) updates in place", { ...bucket, accessKeyId: UNKNOWN, secretAccessKey: UNKNOWN, region: UNKNOWN }, true, []],
+    [
+      "an unknown accessKeyId (key rotation, in preview) updates in place",
+      { ...bucket, accessKeyId: UNKNOWN, secretAccessKey: UNKNOWN, region: UNKNOWN },
+      true,
+      [],
+    ],
     ["a new bucket name replaces", { ...bucket, bucketName: "other-name" }, true, ["bucketName"]],
     ["an unknown s3Endpoint does not replace", { ...bucket, s3Endpoint: UNKNOWN }, false, []],
     ["a known new s3Endpoint replaces", { ...bucket, s3Endpoint: "https://other.example" }, true, ["s3Endpoint"]],

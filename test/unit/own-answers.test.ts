@@ -20,7 +20,13 @@ const raw = (status: number, body: unknown, headers: Record<string, string> = { 
 });
 
 /** The HostUp error example of the seed (test/fixtures/seeds/003_2eae1a3466ac7278.txt, 500 response). */
-const HOSTUP_OWN = { code: "INTERNAL_ERROR", error: "Internal Server Error", message: "An unexpected error occurred", requestId: "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba", timestamp: "2026-02-10T00:00:00.000Z" };
+const HOSTUP_OWN = {
+  code: "INTERNAL_ERROR",
+  error: "Internal Server Error",
+  message: "An unexpected error occurred",
+  requestId: "2121ae20-bd9d-41e9-aeeb-5dd1dd1a24ba",
+  timestamp: "2026-02-10T00:00:00.000Z",
+};
 /** HostUp's v2 problem example (docs/provider-apis.md §2.4 (b), verbatim). */
 const HOSTUP_V2 = {
   type: "https://developer.hostup.se/errors/vps_not_found",
@@ -36,11 +42,14 @@ const HOSTUP_V2 = {
 const NSCALE_OWN = { error: "not_found", error_description: "the requested resource does not exist", trace_id: "57bc14d9bd461f0b5a72db830149b67a" };
 
 /** Every foreign look-alike, also dressed as a not-found (code/error `not_found`) and a conflict. */
-const foreign = Object.entries(FOREIGN_LOOKALIKES).flatMap(([name, body]) => [
-  [name, body],
-  [`${name} saying not_found`, { ...body, code: "not_found", error: body.error ?? "not_found" }],
-  [`${name} with Nscale's field names`, { ...body, error: "not_found", error_description: "not found" }],
-] as const);
+const foreign = Object.entries(FOREIGN_LOOKALIKES).flatMap(
+  ([name, body]) =>
+    [
+      [name, body],
+      [`${name} saying not_found`, { ...body, code: "not_found", error: body.error ?? "not_found" }],
+      [`${name} with Nscale's field names`, { ...body, error: "not_found", error_description: "not found" }],
+    ] as const,
+);
 
 describe("HostUp's own error answer", () => {
   it.each([
@@ -73,7 +82,13 @@ describe("HostUp's own error answer", () => {
   });
 
   it("rate-limit headers on a foreign body do not make a 429 HostUp's own", () => {
-    const headers = { "content-type": "text/plain", "x-ratelimit-limit": "100", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2026-02-10T00:00:05.000Z", "retry-after": "5" };
+    const headers = {
+      "content-type": "text/plain",
+      "x-ratelimit-limit": "100",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": "2026-02-10T00:00:05.000Z",
+      "retry-after": "5",
+    };
     expect(isHostUpRateLimit(raw(429, "Too Many Requests", headers))).toBe(false);
     expect(isHostUpRateLimit(raw(429, FOREIGN_LOOKALIKES["an RFC 9457 problem (about:blank)"], headers))).toBe(false);
   });

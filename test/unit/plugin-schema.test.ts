@@ -33,7 +33,11 @@ describe("package schema", () => {
     ]),
   ];
   it.each(sections)("%s: every property has a description", (_section, props) => {
-    expect(Object.entries(props).filter(([, p]) => !p.description).map(([k]) => k)).toEqual([]);
+    expect(
+      Object.entries(props)
+        .filter(([, p]) => !p.description)
+        .map(([k]) => k),
+    ).toEqual([]);
   });
 
   it.each(sections)("%s: no internal input is exposed", (_section, props) => {
@@ -42,7 +46,11 @@ describe("package schema", () => {
 
   it("marks every field a cloud's schema marks secret, and nothing else", () => {
     const key = schema.resources["object-storage-keys:index:ObjectStorageAccessKey"]!;
-    const marked = (p: Props) => Object.entries(p).filter(([, v]) => v.secret).map(([k]) => k).sort();
+    const marked = (p: Props) =>
+      Object.entries(p)
+        .filter(([, v]) => v.secret)
+        .map(([k]) => k)
+        .sort();
     const expected = [...new Set(Object.values(clouds).flatMap((m) => [...secretFieldsOf(m.inputs), ...secretFieldsOf(m.state)]))].sort();
     expect(marked(key.properties)).toEqual(expected);
     expect(marked(key.inputProperties)).toEqual(expected.filter((k) => k in key.inputProperties));
@@ -61,6 +69,8 @@ describe("package schema", () => {
         useConfigNamespace(undefined);
       }
     }
-    expect(Object.keys(vars)).toEqual(expect.arrayContaining(["nscaleApiToken", "hostupApiKey", "nscaleApiUrl", "hostupApiUrl", "nscaleProvisioningTimeoutSeconds"]));
+    expect(Object.keys(vars)).toEqual(
+      expect.arrayContaining(["nscaleApiToken", "hostupApiKey", "nscaleApiUrl", "hostupApiUrl", "nscaleProvisioningTimeoutSeconds"]),
+    );
   });
 });

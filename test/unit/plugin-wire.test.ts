@@ -8,7 +8,12 @@ describe("unwrap", () => {
   it.each([
     ["plain values stay", { a: "x", n: 1, b: true }, { a: "x", n: 1, b: true }, []],
     ["a top-level secret", { apiToken: secretWire("tok") }, { apiToken: "tok" }, ["apiToken"]],
-    ["a secret inside an object marks its top-level property", { adopt: { keyId: "k", secretAccessKey: secretWire("s") } }, { adopt: { keyId: "k", secretAccessKey: "s" } }, ["adopt"]],
+    [
+      "a secret inside an object marks its top-level property",
+      { adopt: { keyId: "k", secretAccessKey: secretWire("s") } },
+      { adopt: { keyId: "k", secretAccessKey: "s" } },
+      ["adopt"],
+    ],
     ["a secret object", { adopt: secretWire({ keyId: "k" }) }, { adopt: { keyId: "k" } }, ["adopt"]],
     ["an unknown inside a secret stays unknown", { apiToken: secretWire(UNKNOWN) }, { apiToken: UNKNOWN }, ["apiToken"]],
     ["secrets in arrays", { list: [secretWire("a"), "b"] }, { list: ["a", "b"] }, ["list"]],
@@ -21,7 +26,10 @@ describe("unwrap", () => {
 
 describe("wrap", () => {
   it("wraps the named properties, leaves the rest, drops undefined", () => {
-    expect(wrap({ secretAccessKey: "s", accessKeyId: "a", region: undefined }, new Set(["secretAccessKey"]))).toEqual({ secretAccessKey: secretWire("s"), accessKeyId: "a" });
+    expect(wrap({ secretAccessKey: "s", accessKeyId: "a", region: undefined }, new Set(["secretAccessKey"]))).toEqual({
+      secretAccessKey: secretWire("s"),
+      accessKeyId: "a",
+    });
   });
 });
 
@@ -29,7 +37,11 @@ describe("parseUrn", () => {
   it.each([
     ["urn:pulumi:dev::proj::object-storage-keys:index:ObjectStorageAccessKey::app-key", "object-storage-keys:index:ObjectStorageAccessKey", "app-key"],
     ["urn:pulumi:dev::proj::my:component:Thing$object-storage-keys:index:ObjectStorageBucket::data", "object-storage-keys:index:ObjectStorageBucket", "data"],
-    ["urn:pulumi:dev::proj::object-storage-keys:index:ObjectStorageAccessKey::name::with::colons", "object-storage-keys:index:ObjectStorageAccessKey", "name::with::colons"],
+    [
+      "urn:pulumi:dev::proj::object-storage-keys:index:ObjectStorageAccessKey::name::with::colons",
+      "object-storage-keys:index:ObjectStorageAccessKey",
+      "name::with::colons",
+    ],
   ])("%s", (urn, type, name) => {
     expect(parseUrn(urn)).toEqual({ type, name });
   });

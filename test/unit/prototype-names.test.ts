@@ -23,11 +23,14 @@ function withProperty(base: Record<string, unknown>, name: string, value: unknow
 }
 
 describe("Object.prototype member names are unknown properties", () => {
-  const rows = NAMES.flatMap((name) => [
-    ["nscale", name, "x"],
-    ["hostup", name, "x"],
-    ["nscale", name, UNKNOWN], // a value not known yet at preview
-  ] as const);
+  const rows = NAMES.flatMap(
+    (name) =>
+      [
+        ["nscale", name, "x"],
+        ["hostup", name, "x"],
+        ["nscale", name, UNKNOWN], // a value not known yet at preview
+      ] as const,
+  );
 
   it.each(rows)("%s: `%s` (%j) is reported as an unknown property", (cloud, name, value) => {
     const r = checkKey({}, withProperty(cloud === "nscale" ? nscale : hostup, name, value), sources);
@@ -42,7 +45,15 @@ describe("Object.prototype member names are unknown properties", () => {
 
   it.each(NAMES)("a bucket's `%s` is reported as an unknown property", async (name) => {
     const news = withProperty(
-      { cloud: "hostup", resourceName: "b", bucketName: "b-abc1234", s3Endpoint: "https://s3.example.com", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "s".repeat(40), __provider: "x" },
+      {
+        cloud: "hostup",
+        resourceName: "b",
+        bucketName: "b-abc1234",
+        s3Endpoint: "https://s3.example.com",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        secretAccessKey: "s".repeat(40),
+        __provider: "x",
+      },
       name,
       "x",
     );

@@ -35,9 +35,7 @@ describe("backoffDelayMs", () => {
 function decide(method: string, err: { statusCode?: number; code?: string; headers?: Record<string, string> }, counter = 1, policy = defaultRetryPolicy) {
   const decider = createRetryDecider({ ...policy, minDelayMs: 1, maxDelayMs: 5 });
   return new Promise<"retry" | "stop">((resolve) => {
-    decider(Object.assign(new Error("x"), err), { state: { counter }, opts: { method, retryOptions: {} } }, (e) =>
-      resolve(e ? "stop" : "retry"),
-    );
+    decider(Object.assign(new Error("x"), err), { state: { counter }, opts: { method, retryOptions: {} } }, (e) => resolve(e ? "stop" : "retry"));
   });
 }
 
@@ -91,7 +89,9 @@ describe("retry decision", () => {
     try {
       for (const counter of [1, 2, 3, 4]) {
         await new Promise<void>((resolve) =>
-          decider(Object.assign(new Error("x"), { statusCode: 429, headers }), { state: { counter }, opts: { method: "GET", retryOptions: {} } }, () => resolve()),
+          decider(Object.assign(new Error("x"), { statusCode: 429, headers }), { state: { counter }, opts: { method: "GET", retryOptions: {} } }, () =>
+            resolve(),
+          ),
         );
       }
     } finally {
@@ -107,7 +107,11 @@ describe("retry decision", () => {
     const decider = createRetryDecider(policy, { onRetry: (i) => delays.push(i.delayMs) }, pacer);
     pacer.pause("http://127.0.0.1:9", 300);
     await new Promise<void>((resolve) =>
-      decider(Object.assign(new Error("x"), { statusCode: 503 }), { state: { counter: 1 }, opts: { method: "GET", origin: "http://127.0.0.1:9", retryOptions: {} } }, () => resolve()),
+      decider(
+        Object.assign(new Error("x"), { statusCode: 503 }),
+        { state: { counter: 1 }, opts: { method: "GET", origin: "http://127.0.0.1:9", retryOptions: {} } },
+        () => resolve(),
+      ),
     );
     expect(delays[0]).toBeGreaterThanOrEqual(250);
   });
@@ -116,8 +120,10 @@ describe("retry decision", () => {
     const policy = { ...defaultRetryPolicy, totalBudgetMs: 1000, maxDelayMs: 60_000 };
     const decider = createRetryDecider(policy);
     const outcome = await new Promise<string>((resolve) =>
-      decider(Object.assign(new Error("x"), { statusCode: 429, headers: { "retry-after": "30" } }), { state: { counter: 1 }, opts: { method: "GET", retryOptions: {} } }, (e) =>
-        resolve(e ? "stop" : "retry"),
+      decider(
+        Object.assign(new Error("x"), { statusCode: 429, headers: { "retry-after": "30" } }),
+        { state: { counter: 1 }, opts: { method: "GET", retryOptions: {} } },
+        (e) => resolve(e ? "stop" : "retry"),
       ),
     );
     expect(outcome).toBe("stop");

@@ -8,7 +8,13 @@ import { hostupSettings } from "../../src/clouds/hostup/model";
 import { ConfigurationError } from "../../src/errors";
 import { HTTP_DEFAULTS, resolve, resolveApiUrl, resolveCredential, resolveHttp, resolveTiming, useConfigNamespace } from "../../src/settings";
 
-const VARS = ["OSK_HTTP_CONNECT_TIMEOUT_MS", "OSK_HTTP_HEADERS_TIMEOUT_MS", "OSK_HTTP_BODY_TIMEOUT_MS", "OSK_HTTP_RETRY_BUDGET_MS", "OSK_HTTP_REQUEST_TIMEOUT_MS"];
+const VARS = [
+  "OSK_HTTP_CONNECT_TIMEOUT_MS",
+  "OSK_HTTP_HEADERS_TIMEOUT_MS",
+  "OSK_HTTP_BODY_TIMEOUT_MS",
+  "OSK_HTTP_RETRY_BUDGET_MS",
+  "OSK_HTTP_REQUEST_TIMEOUT_MS",
+];
 const MALFORMED = ["abc", "10ms", "-5", "0", "Infinity", "NaN", "1,000"];
 const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
 
@@ -29,7 +35,13 @@ describe("HTTP settings (OSK_HTTP_*)", () => {
   });
 
   it("reads every variable", () => {
-    const env = { OSK_HTTP_CONNECT_TIMEOUT_MS: "1000", OSK_HTTP_HEADERS_TIMEOUT_MS: " 2000 ", OSK_HTTP_BODY_TIMEOUT_MS: "3000", OSK_HTTP_RETRY_BUDGET_MS: "1500", OSK_HTTP_REQUEST_TIMEOUT_MS: "4000" };
+    const env = {
+      OSK_HTTP_CONNECT_TIMEOUT_MS: "1000",
+      OSK_HTTP_HEADERS_TIMEOUT_MS: " 2000 ",
+      OSK_HTTP_BODY_TIMEOUT_MS: "3000",
+      OSK_HTTP_RETRY_BUDGET_MS: "1500",
+      OSK_HTTP_REQUEST_TIMEOUT_MS: "4000",
+    };
     expect(resolveHttp({ env })).toEqual({ timeouts: { connectMs: 1000, headersMs: 2000, bodyMs: 3000, totalMs: 4000 }, retryBudgetMs: 1500 });
   });
 
@@ -37,7 +49,9 @@ describe("HTTP settings (OSK_HTTP_*)", () => {
   it.each(rows)("%s=%j is an error naming the variable", (name, value) => {
     const err = thrown(() => resolveHttp({ env: { [name]: value } }));
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect(err).toMatchObject({ reason: { code: "invalid_setting", origin: { kind: "env", name }, problem: expect.stringMatching(/^must be a positive number/) } });
+    expect(err).toMatchObject({
+      reason: { code: "invalid_setting", origin: { kind: "env", name }, problem: expect.stringMatching(/^must be a positive number/) },
+    });
   });
 });
 
@@ -65,7 +79,11 @@ describe("timing settings", () => {
   it("stack config wins over the environment, and a malformed config value names the config key", () => {
     expect(resolveTiming({ config: config({ "nscale:pollIntervalMs": "50" }), env: { NSCALE_POLL_INTERVAL_MS: "70" } }).pollIntervalMs).toBe(50);
     expect(thrown(() => resolveTiming({ config: config({ "nscale:reconcileGraceSeconds": "soon" }), env: {} }))).toMatchObject({
-      reason: { code: "invalid_setting", origin: { kind: "config", name: "nscale:reconcileGraceSeconds" }, problem: expect.stringMatching(/^must be a positive number/) },
+      reason: {
+        code: "invalid_setting",
+        origin: { kind: "config", name: "nscale:reconcileGraceSeconds" },
+        problem: expect.stringMatching(/^must be a positive number/),
+      },
     });
   });
 });

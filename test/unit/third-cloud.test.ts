@@ -55,7 +55,9 @@ describe("a third cloud registered with one line", () => {
       const noKey = await ops.check({}, { cloud: "fake", resourceName: "k1", zone: "fk-1" });
       expect(noKey.failures).toHaveLength(1);
       expect(noKey.failures[0]!.property).toBe("apiKey (secret)");
-      expect(noKey.failures[0]!.reason).toMatch(/^No FakeCloud API key found\. .*`pulumi config set --secret fake:apiKey <value>`; or the environment variable FAKE_API_KEY\.$/);
+      expect(noKey.failures[0]!.reason).toMatch(
+        /^No FakeCloud API key found\. .*`pulumi config set --secret fake:apiKey <value>`; or the environment variable FAKE_API_KEY\.$/,
+      );
     } finally {
       vi.stubEnv("FAKE_API_KEY", KEY);
     }
@@ -126,9 +128,13 @@ describe("import through the third cloud", () => {
   });
 
   it("import-file: another cloud's flag is refused, its own misuse explained, and help lists it", async () => {
-    await expect(runImportFile(["--cloud", "fake", "--serial", "x", "--id", "e/k", "--name", "n", "--out", "x.json"], io())).rejects.toThrow(/^--id is not an option for --cloud fake\.$/);
+    await expect(runImportFile(["--cloud", "fake", "--serial", "x", "--id", "e/k", "--name", "n", "--out", "x.json"], io())).rejects.toThrow(
+      /^--id is not an option for --cloud fake\.$/,
+    );
     await expect(runImportFile(["--cloud", "fake", "--name", "n", "--out", "x.json"], io())).rejects.toThrow(/^--cloud fake needs --serial <serial>\.$/);
-    await expect(runImportFile(["--cloud", "aws", "--name", "n", "--out", "x.json"], io())).rejects.toThrow(/--cloud must be "nscale", "hostup" or "fake", got "aws"/);
+    await expect(runImportFile(["--cloud", "aws", "--name", "n", "--out", "x.json"], io())).rejects.toThrow(
+      /--cloud must be "nscale", "hostup" or "fake", got "aws"/,
+    );
     expect(importUsage()).toContain("  --cloud fake --serial <serial>\n");
     expect(importUsage().replace(/\s+/g, " ")).toMatch(/HOSTUP_API_URL; FAKE_API_KEY, FAKE_API_URL\.$/);
   });

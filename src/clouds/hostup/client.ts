@@ -8,14 +8,7 @@ import type { z } from "zod";
 import type { HttpSettings } from "../../settings";
 import { describeAnswer } from "../describe-answer";
 import { retryPolicyWithBudget, type RetryObserver, type RetryPolicy } from "../../http/retry";
-import {
-  BucketListResponse,
-  BucketResponse,
-  DeletedResponse,
-  OwnErrorBody,
-  KeyCreateResponse,
-  ServiceStatusResponse,
-} from "./schemas";
+import { BucketListResponse, BucketResponse, DeletedResponse, OwnErrorBody, KeyCreateResponse, ServiceStatusResponse } from "./schemas";
 
 /** Advice for a failure, in the caller's terms (input and setting names); undefined for none. */
 export type HintFor = (status: number, code: string | undefined, message: string | undefined, operation: string) => string | undefined;
@@ -152,7 +145,13 @@ export class HostUpClient {
 
   /** H6. `undefined` on the API's own not-found. */
   async getBucket(name: string) {
-    const res = await this.http.send({ operation: "read bucket", method: "GET", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: BucketResponse, ...GONE_ON_OWN_404 });
+    const res = await this.http.send({
+      operation: "read bucket",
+      method: "GET",
+      path: `object-storage/buckets/${encodeURIComponent(name)}`,
+      schema: BucketResponse,
+      ...GONE_ON_OWN_404,
+    });
     return res.status === 404 ? undefined : res.data.data.bucket;
   }
 
@@ -169,7 +168,13 @@ export class HostUpClient {
 
   /** H7. "deleted", or "gone" on the API's own not-found. */
   async deleteBucket(name: string): Promise<"deleted" | "gone"> {
-    const res = await this.http.send({ operation: "delete bucket", method: "DELETE", path: `object-storage/buckets/${encodeURIComponent(name)}`, schema: DeletedResponse, ...GONE_ON_OWN_404 });
+    const res = await this.http.send({
+      operation: "delete bucket",
+      method: "DELETE",
+      path: `object-storage/buckets/${encodeURIComponent(name)}`,
+      schema: DeletedResponse,
+      ...GONE_ON_OWN_404,
+    });
     if (res.status === 404) return "gone";
     this.requireDeleted(res.data, res.status, "delete bucket", `Bucket ${name} was not deleted and stays in state`);
     return "deleted";
@@ -191,4 +196,3 @@ export class HostUpClient {
     });
   }
 }
-

@@ -9,7 +9,11 @@ export async function describeHostUpKey(req: ImportRequest, ctx: OperationContex
   const label = req.ids["label"]!;
   const secret = req.secret ?? "";
   const svc = await service(hostupClient(ctx), ctx);
-  await verifyKeySecret({ s3Endpoint: svc.s3Endpoint, region: svc.region, accessKeyId: accessKey, secretAccessKey: secret, http: ctx.connection.http }, `The secret from ${req.secretFrom}`, nothingDone);
+  await verifyKeySecret(
+    { s3Endpoint: svc.s3Endpoint, region: svc.region, accessKeyId: accessKey, secretAccessKey: secret, http: ctx.connection.http },
+    `The secret from ${req.secretFrom}`,
+    nothingDone,
+  );
   const inputs = { cloud: "hostup", resourceName: req.resourceName, imported: true as const, label };
   const outputs = {
     cloud: "hostup",

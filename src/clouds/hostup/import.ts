@@ -9,13 +9,18 @@ export const hostupImport: CloudImport = {
   fromFlags(flags, resourceName, usage) {
     if (!flags["access-key"]) throw usage("--cloud hostup needs --access-key <key> (the key's access key ID).");
     const notes =
-      flags["label"] === undefined ? ["Note: HostUp cannot report a key's label, so the resource name was recorded as its label; pass --label to record the dashboard's label instead."] : [];
+      flags["label"] === undefined
+        ? ["Note: HostUp cannot report a key's label, so the resource name was recorded as its label; pass --label to record the dashboard's label instead."]
+        : [];
     return { ids: { accessKey: flags["access-key"], label: flags["label"] ?? resourceName }, notes };
   },
   fromImportId(rest, resourceName) {
     if (!rest || rest.includes("/")) return undefined;
     // HostUp cannot report a label: the resource name stands in, as import-file records it.
-    return { ids: { accessKey: rest, label: resourceName }, notes: [`${resourceName}: HostUp cannot report a key's label, so the resource name was recorded as its label.`] };
+    return {
+      ids: { accessKey: rest, label: resourceName },
+      notes: [`${resourceName}: HostUp cannot report a key's label, so the resource name was recorded as its label.`],
+    };
   },
   secretRequired: {
     importFile: (variable) =>

@@ -166,7 +166,12 @@ async function update(_id: string, olds: HostUpState, news: HostUpInputs, ctx: O
   let state: HostUpState = compact({ ...olds, apiKey: news.apiKey, apiUrl: news.apiUrl, rotateAfter: news.rotateAfter });
   if (olds.adopted && news.adopt && JSON.stringify(olds.adopt) !== JSON.stringify(news.adopt)) {
     state = { ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" };
-    if (state.secretAccessKey) await verifyKeySecret({ ...state, region: state.region ?? HOSTUP_DEFAULT_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
+    if (state.secretAccessKey)
+      await verifyKeySecret(
+        { ...state, region: state.region ?? HOSTUP_DEFAULT_REGION, http: ctx.connection.http },
+        "adopt.secretAccessKey",
+        "State was left as it was.",
+      );
   }
   return state;
 }

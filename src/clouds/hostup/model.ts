@@ -11,9 +11,9 @@ export const hostupSettings: CloudSettings = {
 };
 
 /** An S3 access key ID: letters, digits and `_`, `-`, `+`, `=` (never `.` or `/`, which would change the URL's path). */
-const accessKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_+=-]{1,128}$/, { error: "must be an S3 access key ID (letters, digits, `_`, `-`, `+`, `=`; at most 128 characters), e.g. \"EXAMPLE_ACCESS_KEY\"" });
+const accessKey = z.string().regex(/^[A-Za-z0-9_+=-]{1,128}$/, {
+  error: 'must be an S3 access key ID (letters, digits, `_`, `-`, `+`, `=`; at most 128 characters), e.g. "EXAMPLE_ACCESS_KEY"',
+});
 
 export const HostUpInputs = z.strictObject({
   cloud: z.literal("hostup"),

@@ -4,7 +4,6 @@ import { DEFAULT_SIGNING_REGION } from "../../s3/region";
 import type { BucketState } from "../../model/bucket";
 import type { BucketContext, BucketOps } from "../contract";
 
-
 export function s3For(b: BucketState, ctx: BucketContext): S3Client {
   return new S3Client({
     endpoint: b.s3Endpoint,

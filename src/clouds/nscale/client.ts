@@ -99,7 +99,13 @@ export class NscaleClient {
 
   /** K3. `undefined` only on the API's own not-found. */
   async getAccessKey(endpointId: string, keyId: string) {
-    const res = await this.http.send({ operation: "read access key", method: "GET", path: this.keysPath(endpointId, keyId), schema: AccessKeyRead, ...GONE_ON_OWN_404 });
+    const res = await this.http.send({
+      operation: "read access key",
+      method: "GET",
+      path: this.keysPath(endpointId, keyId),
+      schema: AccessKeyRead,
+      ...GONE_ON_OWN_404,
+    });
     return res.status === 404 ? undefined : res.data;
   }
 

@@ -14,7 +14,8 @@ export const nscaleImport: CloudImport = {
   idForm: "nscale/<endpointId>/<keyId>",
   fromFlags(flags, _resourceName, usage) {
     if (flags["id"] !== undefined) {
-      if (flags["endpoint-id"] !== undefined || flags["key-id"] !== undefined) throw usage("give either --id <endpoint_id>/<key_id> or --endpoint-id and --key-id, not both.");
+      if (flags["endpoint-id"] !== undefined || flags["key-id"] !== undefined)
+        throw usage("give either --id <endpoint_id>/<key_id> or --endpoint-id and --key-id, not both.");
       const ids = parseNscaleImportId(flags["id"]);
       if (!ids) throw usage(`--id must be <endpoint_id>/<key_id> (the endpoint's and the key's metadata.id), got ${JSON.stringify(flags["id"])}.`);
       return { ids, notes: [] };
@@ -28,7 +29,11 @@ export const nscaleImport: CloudImport = {
   },
   describe: async (req, ctx, opts) => (await import("./describe.js")).describeNscaleKey(req, ctx, opts.nothingDone),
   declaration(inputs) {
-    return { endpointId: inputs["endpointId"], identityPolicy: inputs["identityPolicy"], ...(inputs["description"] !== undefined ? { description: inputs["description"] } : {}) };
+    return {
+      endpointId: inputs["endpointId"],
+      identityPolicy: inputs["identityPolicy"],
+      ...(inputs["description"] !== undefined ? { description: inputs["description"] } : {}),
+    };
   },
   nameNote(inputs) {
     return `Omit \`name\`: the key keeps its name ${JSON.stringify(inputs["name"])}.${inputs["description"] !== undefined ? " `description` may be left out too (the key keeps its own); a different one would replace the key." : ""}`;

@@ -67,10 +67,17 @@ function serverFields(key: AccessKeyRead) {
 }
 
 /** How a wait for provisioning ended: provisioned, ended in another terminal status, or timed out. */
-type ProvisioningOutcome = { kind: "provisioned"; key: AccessKeyRead } | { kind: "ended"; key: AccessKeyRead } | { kind: "timedOut"; last: AccessKeyRead | undefined };
+type ProvisioningOutcome =
+  { kind: "provisioned"; key: AccessKeyRead } | { kind: "ended"; key: AccessKeyRead } | { kind: "timedOut"; last: AccessKeyRead | undefined };
 
 /** Polls a key until its provisioning ends; a 404 right after create is Nscale's lag: keep polling. */
-async function pollProvisioning(api: NscaleClient, ctx: OperationContext, endpointId: string, keyId: string, observe: (key: AccessKeyRead) => void = () => {}): Promise<ProvisioningOutcome> {
+async function pollProvisioning(
+  api: NscaleClient,
+  ctx: OperationContext,
+  endpointId: string,
+  keyId: string,
+  observe: (key: AccessKeyRead) => void = () => {},
+): Promise<ProvisioningOutcome> {
   const { timing } = ctx;
   let last: AccessKeyRead | undefined;
   const result = await pollUntil<AccessKeyRead>(
@@ -130,7 +137,13 @@ async function waitAdoptable(api: NscaleClient, ctx: OperationContext, endpointI
   }
   const key = outcome.key;
   if (outcome.kind === "ended") {
-    throw nscaleError({ code: "nscale.adopt_provisioning_ended", keyId, endpointId, status: key.metadata.provisioningStatus, health: key.metadata.healthStatus });
+    throw nscaleError({
+      code: "nscale.adopt_provisioning_ended",
+      keyId,
+      endpointId,
+      status: key.metadata.provisioningStatus,
+      health: key.metadata.healthStatus,
+    });
   }
   return key;
 }
@@ -228,7 +241,12 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
  * taken by one of those attempts, whose secret was lost. Never "choose another name" (the user may
  * have chosen none): name each earlier attempt's marker, so the key can be found and deleted.
  */
-function earlierAttemptUnseen(inputs: NscaleInputs, name: string, earlier: ReadonlyArray<{ marker: string; cause: ProviderApiError }>, graceMs: number): LifecycleError<NscaleReason> {
+function earlierAttemptUnseen(
+  inputs: NscaleInputs,
+  name: string,
+  earlier: ReadonlyArray<{ marker: string; cause: ProviderApiError }>,
+  graceMs: number,
+): LifecycleError<NscaleReason> {
   const first = earlier[0]!.cause;
   return nscaleError({
     code: "nscale.resend_conflict",
@@ -245,7 +263,15 @@ function earlierAttemptUnseen(inputs: NscaleInputs, name: string, earlier: Reado
  * later. A key whose secret was lost is useless and invisible to state: look for this attempt's
  * marker for a grace period and delete the key that carries it.
  */
-async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, marker: string, cause: ProviderApiError, ctx: OperationContext, graceMs: number) {
+async function reconcile(
+  api: NscaleClient,
+  inputs: NscaleInputs,
+  name: string,
+  marker: string,
+  cause: ProviderApiError,
+  ctx: OperationContext,
+  graceMs: number,
+) {
   const ours = (k: AccessKeyRead) => (k.metadata.tags ?? []).some((t) => t.name === MARKER_TAG && t.value === marker);
   let listError: Error | undefined;
   const search = await pollUntil<AccessKeyRead>(
@@ -291,7 +317,12 @@ async function reconcile(api: NscaleClient, inputs: NscaleInputs, name: string, 
   };
 }
 
-async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable<NscaleInputs["adopt"]>, ctx: OperationContext): Promise<{ id: string; state: NscaleState }> {
+async function adopt(
+  api: NscaleClient,
+  inputs: NscaleInputs,
+  given: NonNullable<NscaleInputs["adopt"]>,
+  ctx: OperationContext,
+): Promise<{ id: string; state: NscaleState }> {
   let key = await api.getAccessKey(inputs.endpointId, given.keyId);
   if (!key || key.metadata.provisioningStatus === "deprovisioning") {
     if (!key) await parentConfirms(api, ctx, inputs.endpointId);
@@ -322,7 +353,11 @@ async function adopt(api: NscaleClient, inputs: NscaleInputs, given: NonNullable
     adopt: given,
   });
   if (state.secretAccessKey) {
-    await verifyKeySecret({ ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "Nothing was recorded in state.");
+    await verifyKeySecret(
+      { ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http },
+      "adopt.secretAccessKey",
+      "Nothing was recorded in state.",
+    );
   }
   return { id: state.keyId, state };
 }
@@ -332,7 +367,11 @@ const refreshes = new ListBatcher<AccessKeyRead>(5);
 
 async function read(id: string, state: NscaleState, ctx: OperationContext): Promise<NscaleState | undefined> {
   const api = nscaleClient(ctx);
-  const listed = await refreshes.find(endpointKey(ctx, state.endpointId), id, async () => new Map((await api.listAccessKeys(state.endpointId)).map((k) => [k.metadata.id, k])));
+  const listed = await refreshes.find(
+    endpointKey(ctx, state.endpointId),
+    id,
+    async () => new Map((await api.listAccessKeys(state.endpointId)).map((k) => [k.metadata.id, k])),
+  );
   const key = listed ?? (await api.getAccessKey(state.endpointId, id));
   if (key === undefined) {
     // A key recorded before it became visible (a partial create) may still 404 for a while after
@@ -359,7 +398,11 @@ async function update(id: string, olds: NscaleState, news: NscaleInputs, ctx: Op
     // Same adopted key (diff allows nothing else), with a secret supplied or corrected.
     state = compact({ ...state, adopt: news.adopt, secretAccessKey: news.adopt.secretAccessKey ?? "" });
     if (state.secretAccessKey) {
-      await verifyKeySecret({ ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http }, "adopt.secretAccessKey", "State was left as it was.");
+      await verifyKeySecret(
+        { ...state, region: state.region ?? DEFAULT_SIGNING_REGION, http: ctx.connection.http },
+        "adopt.secretAccessKey",
+        "State was left as it was.",
+      );
     }
   }
   if (state.provisioningStatus === "provisioned" && state.s3Endpoint) return state;

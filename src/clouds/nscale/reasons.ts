@@ -13,10 +13,21 @@ export type NscaleReason =
   | { readonly code: "nscale.provisioning_timed_out"; readonly keyId: string; readonly status?: string; readonly timeoutMs: number; readonly knob: string }
   /** A key this library created ended in a status other than provisioned. */
   | { readonly code: "nscale.provisioning_ended"; readonly keyId: string; readonly status: string; readonly health: string }
-  | { readonly code: "nscale.adopt_not_ready"; readonly keyId: string; readonly endpointId: string; readonly status?: string; readonly timeoutMs: number; readonly knob: string }
+  | {
+      readonly code: "nscale.adopt_not_ready";
+      readonly keyId: string;
+      readonly endpointId: string;
+      readonly status?: string;
+      readonly timeoutMs: number;
+      readonly knob: string;
+    }
   | { readonly code: "nscale.adopt_provisioning_ended"; readonly keyId: string; readonly endpointId: string; readonly status: string; readonly health: string }
   | { readonly code: "nscale.adopt_key_not_found"; readonly keyId: string; readonly endpointId: string }
-  | { readonly code: "nscale.adopt_mismatch"; readonly keyId: string; readonly fields: ReadonlyArray<{ readonly property: string; readonly value: string | undefined }> }
+  | {
+      readonly code: "nscale.adopt_mismatch";
+      readonly keyId: string;
+      readonly fields: ReadonlyArray<{ readonly property: string; readonly value: string | undefined }>;
+    }
   /** A re-sent create met Nscale's 409 while no earlier attempt's marker showed up in the grace. */
   | {
       readonly code: "nscale.resend_conflict";
@@ -27,17 +38,44 @@ export type NscaleReason =
       readonly graceMs: number;
     }
   /** The create's outcome is unknown and listing keys to check failed too. */
-  | { readonly code: "nscale.create_unconfirmed"; readonly cause: ApiReason; readonly name: string; readonly endpointId: string; readonly marker: string; readonly listError: string }
+  | {
+      readonly code: "nscale.create_unconfirmed";
+      readonly cause: ApiReason;
+      readonly name: string;
+      readonly endpointId: string;
+      readonly marker: string;
+      readonly listError: string;
+    }
   /** The create's outcome was unknown, and its marker did not show up within the grace. */
-  | { readonly code: "nscale.create_not_found"; readonly cause: ApiReason; readonly name: string; readonly endpointId: string; readonly marker: string; readonly graceMs: number }
+  | {
+      readonly code: "nscale.create_not_found";
+      readonly cause: ApiReason;
+      readonly name: string;
+      readonly endpointId: string;
+      readonly marker: string;
+      readonly graceMs: number;
+    }
   /** The create committed but its secret was lost; deleting the key failed. */
-  | { readonly code: "nscale.create_cleanup_failed"; readonly cause: ApiReason; readonly name: string; readonly endpointId: string; readonly keyId: string; readonly deleteError: string }
+  | {
+      readonly code: "nscale.create_cleanup_failed";
+      readonly cause: ApiReason;
+      readonly name: string;
+      readonly endpointId: string;
+      readonly keyId: string;
+      readonly deleteError: string;
+    }
   /** The create committed but its secret was lost; the key was deleted again. */
   | { readonly code: "nscale.create_cleaned"; readonly cause: ApiReason; readonly name: string; readonly keyId: string }
   | { readonly code: "nscale.delete_timed_out"; readonly keyId: string; readonly timeoutMs: number }
   | { readonly code: "nscale.delete_failed"; readonly keyId: string }
   | { readonly code: "nscale.import_key_not_found"; readonly endpointId: string; readonly keyId: string; readonly consequence: string }
-  | { readonly code: "nscale.import_not_provisioned"; readonly keyId: string; readonly status: string; readonly hasAccessKeyId: boolean; readonly consequence: string };
+  | {
+      readonly code: "nscale.import_not_provisioned";
+      readonly keyId: string;
+      readonly status: string;
+      readonly hasAccessKeyId: boolean;
+      readonly consequence: string;
+    };
 
 /** A status for a message; one the documentation does not list is named and said to count as not ready. */
 function statusWords(status: string | undefined): string {
@@ -79,7 +117,8 @@ export function describeNscaleReason(r: NscaleReason): string {
         "Keys cannot be changed: remove these arguments (the key's own values are used) or set them to the key's values. Nothing was recorded in state."
       );
     case "nscale.resend_conflict": {
-      const first = r.firstAnswer.status !== undefined ? `with HTTP ${r.firstAnswer.status}` : `with no response (${r.firstAnswer.transportCode ?? "transport error"})`;
+      const first =
+        r.firstAnswer.status !== undefined ? `with HTTP ${r.firstAnswer.status}` : `with no response (${r.firstAnswer.transportCode ?? "transport error"})`;
       return (
         `Nscale create access key "${r.name}" failed: the first attempt was answered ${first}, so it was sent again, and Nscale answered that a key named "${r.name}" already exists on endpoint ${r.endpointId} (409 conflict). ` +
         `Most likely that key is the earlier attempt's: Nscale's key list did not show it within ${r.graceMs / 1000} s. ` +
@@ -123,7 +162,11 @@ export function nscaleError(reason: NscaleReason): LifecycleError<NscaleReason> 
 const isNscaleReason = (r: { code: string }): r is NscaleReason => r.code.startsWith("nscale.");
 
 /** A created key whose wait for provisioning failed: recorded in state, with why. */
-export function nscaleKeyCreatedButFailed(keyId: string, cause: ErrorReason | { code: "unexpected"; message: string }, state: Record<string, unknown>): KeyCreatedButFailed {
+export function nscaleKeyCreatedButFailed(
+  keyId: string,
+  cause: ErrorReason | { code: "unexpected"; message: string },
+  state: Record<string, unknown>,
+): KeyCreatedButFailed {
   return new KeyCreatedButFailed({ code: "key_created_but_failed", cloud: "nscale", keyId, cause }, describeCreatedButFailed, state);
 }
 
@@ -131,7 +174,7 @@ function describeCreatedButFailed(r: KeyCreatedButFailedReason): string {
   const cause = r.cause;
   // Nscale's own reasons already say the key is recorded in state.
   if (isNscaleReason(cause)) return describeNscaleReason(cause);
-  const message = cause.code === "http_status" || cause.code === "no_response" ? describeApiReason(cause) : "message" in cause ? String(cause.message) : cause.code;
+  const message =
+    cause.code === "http_status" || cause.code === "no_response" ? describeApiReason(cause) : "message" in cause ? String(cause.message) : cause.code;
   return `Nscale access key ${r.keyId} was created and is recorded in state with its secret, but waiting for it to be ready failed; \`pulumi up\` resumes the wait and \`pulumi destroy\` deletes it. Cause: ${message}`;
 }
-

@@ -5,14 +5,7 @@
  */
 import { z } from "zod";
 
-export const provisioningStatuses = [
-  "unknown",
-  "pending",
-  "provisioning",
-  "provisioned",
-  "deprovisioning",
-  "error",
-] as const;
+export const provisioningStatuses = ["unknown", "pending", "provisioning", "provisioned", "deprovisioning", "error"] as const;
 export const ProvisioningStatus = z.enum(provisioningStatuses);
 export type ProvisioningStatus = z.infer<typeof ProvisioningStatus>;
 
