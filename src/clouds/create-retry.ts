@@ -10,12 +10,11 @@ import { waitAfter429Ms } from "../http/wait";
 
 /**
  * How long to wait before re-sending attempt `attempt` (1-based) that met `err`, or undefined
- * when it was no 429, the retries are spent, or the wait (at least `alsoWaitMs`, time the re-send
- * waits anyway) would end past `budgetEnds`.
+ * when it was no 429, the retries are spent, or the wait would end past `budgetEnds`.
  */
-export function resendAfter429(err: ProviderApiError, attempt: number, budgetEnds: number, alsoWaitMs = 0): number | undefined {
+export function resendAfter429(err: ProviderApiError, attempt: number, budgetEnds: number): number | undefined {
   if (err.status !== 429) return undefined;
   const wait = waitAfter429Ms(err.retryAfterMs, attempt - 1, defaultRetryPolicy);
-  if (attempt > maxRetriesFor429(defaultRetryPolicy) || Date.now() + Math.max(wait, alsoWaitMs) >= budgetEnds) return undefined;
+  if (attempt > maxRetriesFor429(defaultRetryPolicy) || Date.now() + wait >= budgetEnds) return undefined;
   return wait;
 }

@@ -273,15 +273,9 @@ describe("create after a 429 (issue 10: a 429 may follow a commit)", () => {
   it("Nscale: a committed key the list does not show yet is found after the retry's 409, and deleted (no orphan)", async () => {
     const listPath = `/api/v1/objectstorageendpoints/${emu.endpointId}/accesskeys`;
     emu.injectFault({ cloud: "nscale", method: "POST", times: 1, action: { kind: "afterCommit", status: 429, body: { type: "text" } } });
-    // Nscale's reads lag after a create: the list does not show the committed key for the whole
-    // grace (the create is searched for over all of it before a re-send), until the re-send.
-    emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: Infinity, action: { kind: "status", status: 200, body: [] } });
-    const lagEnds = (async () => {
-      while (posts("/accesskeys") < 2) await new Promise((r) => setTimeout(r, 5));
-      emu.clearFaults();
-    })();
+    // Nscale's reads lag after a create: the first look does not see the committed key.
+    emu.injectFault({ cloud: "nscale", method: "GET", path: listPath, times: 1, action: { kind: "status", status: 200, body: [] } });
     const err = await failure(provider.create(await nscaleKey()));
-    await lagEnds;
     expect(err).toMatchObject({ reason: { code: "nscale.create_cleaned", cause: { code: "http_status", status: 429 } } });
     expect(posts("/accesskeys")).toBe(2); // the retry met the name conflict and sent nothing more
     await new Promise((r) => setTimeout(r, 50));

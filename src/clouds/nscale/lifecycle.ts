@@ -194,9 +194,11 @@ async function create(inputs: NscaleInputs, ctx: OperationContext): Promise<{ id
 
 /**
  * One logical create. Each attempt carries a fresh marker. After a 429 (which a gateway may send
- * after the backend committed) the endpoint's keys are searched for that attempt's marker over the
- * whole reconcile grace before trying again, so a re-send follows only a create that was found and
- * deleted, or that did not show up in the grace; any other unknown outcome is reconciled.
+ * after the backend committed) the endpoint's keys are searched for that attempt's marker before
+ * trying again, so a retry never leaves a second key it could see; any other unknown outcome is
+ * reconciled over the whole grace. The search is one look, not the grace: under a sustained rate
+ * limit a grace-long wait per 429 spends the retry budget and fails creates the API would take
+ * (test/e2e/load.test.ts), and a committed key the list does not show yet is caught below.
  * Nscale refuses a second key with one name, so a retry that meets a conflict means an earlier
  * attempt did commit (its key not listed yet): that attempt is then looked for over the full grace.
  */
@@ -219,18 +221,12 @@ async function createOnce(api: NscaleClient, inputs: NscaleInputs, name: string,
         throw earlierAttemptUnseen(inputs, name, earlier, ctx.timing.reconcileGraceMs);
       }
       if (!nscaleAnswers.isOutcomeUnknown(err) || !(err instanceof ProviderApiError)) throw err;
-      const graceMs = ctx.timing.reconcileGraceMs;
-      // A re-send waits out the reconcile grace first, so it must fit in the budget with it.
-      const wait = resendAfter429(err, attempt, budgetEnds, graceMs);
-      const searched = Date.now();
-      // Nscale's 429 has no body of its own (it comes from the ingress), so no 429 proves that the
-      // create was not processed, and the key list lags: one search that finds nothing proves
-      // nothing either. The marker is searched for over the whole grace before any re-send.
-      const verdict = await reconcile(api, inputs, name, marker, err, ctx, graceMs);
-      // Re-sent only when nothing of this attempt is left: absent over the grace, or found and deleted.
+      const wait = resendAfter429(err, attempt, budgetEnds);
+      const verdict = await reconcile(api, inputs, name, marker, err, ctx, wait === undefined ? ctx.timing.reconcileGraceMs : 0);
+      // Retried only when nothing of this attempt is left: absent, or found and deleted again.
       if (wait === undefined || verdict.outcome === "stuck") throw verdict.error;
       if (verdict.outcome === "absent") earlier.push({ marker, cause: err });
-      await sleep(Math.max(0, wait - (Date.now() - searched)));
+      await sleep(wait);
     }
   }
 }
