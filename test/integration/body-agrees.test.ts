@@ -12,19 +12,15 @@ import { describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { PartialCreateError } from "../../src/provider/abi";
-import { failure, keyInputs, useProviderEmulator } from "./support";
+import { failure, keyInputs, liveHostupKeys, liveNscaleKeys, useProviderEmulator } from "./support";
 import { FOREIGN_LOOKALIKES } from "../fixtures/foreign-error-bodies";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
-const liveNscale = () =>
-  emu
-    .inspect()
-    .nscale.keys.filter((k) => !k.deleting)
-    .map((k) => k.id);
-const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
+const liveNscale = () => liveNscaleKeys(emu);
+const liveHostup = () => liveHostupKeys(emu);
 const posts = (path: RegExp) => emu.requests.filter((r) => r.method === "POST" && path.test(r.path)).length;
 
 /** HostUp's documented success envelope around `data`. */

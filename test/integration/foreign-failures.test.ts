@@ -9,19 +9,15 @@ import { NscaleClient } from "../../src/clouds/nscale/client";
 import type { Emulator } from "../../src/emulator";
 import * as provider from "../../src/provider";
 import { S3Client } from "../../src/s3/client";
-import { keyInputs, useProviderEmulator, failure } from "./support";
+import { keyInputs, liveHostupKeys, liveNscaleKeys, useProviderEmulator, failure } from "./support";
 
 let emu: Emulator;
 const SHIM = "exports.handler = () => shim;";
 // The emulator is reconfigured by cases; reset() brings back these start-up options.
 useProviderEmulator((e) => (emu = e), { emulator: { nscale: { pollsUntilProvisioned: 1, notFoundGetsAfterCreate: 0 } } });
 const { nscaleKey, hostupKey } = keyInputs(() => emu, SHIM);
-const liveNscale = () =>
-  emu
-    .inspect()
-    .nscale.keys.filter((k) => !k.deleting)
-    .map((k) => k.id);
-const liveHostup = () => emu.inspect().hostup.keys.map((k) => k.accessKey);
+const liveNscale = () => liveNscaleKeys(emu);
+const liveHostup = () => liveHostupKeys(emu);
 const keyRoute = /\/accesskeys\/[^/]+$/;
 
 describe("a key counts as gone only on the API's own not-found", () => {

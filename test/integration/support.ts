@@ -163,6 +163,14 @@ export interface S3Creds {
 }
 
 /** A name no other key of the run has. */
+/** Keys the emulator holds and is not deleting: Nscale metadata.ids, HostUp accessKeys. */
+export const liveNscaleKeys = (emu: Emulator): string[] =>
+  emu
+    .inspect()
+    .nscale.keys.filter((k) => !k.deleting)
+    .map((k) => k.id);
+export const liveHostupKeys = (emu: Emulator): string[] => emu.inspect().hostup.keys.map((k) => k.accessKey);
+
 export const randomKeyName = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 
 /** An Nscale key on the emulator's endpoint, created through the API (no project client); default a random `k-…` name, bucket-admin. */
