@@ -8,7 +8,8 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { KeyCreatedButFailed, LifecycleError } from "../errors";
 import { INTERNAL_INPUTS } from "../model/fields";
 import { PartialCreateError } from "../provider/abi";
-import { sources } from "../provider/operations";
+import { guarded, sources } from "../provider/operations";
+import { SECRET_ENV } from "../import/usage";
 import { PACKAGE_VERSION } from "../version";
 import { RESOURCES, resourceFor, type ServedResource } from "./package";
 import { schemaText } from "./schema";
@@ -68,7 +69,9 @@ export function nativeProvider(log: (line: string) => void = (line) => console.e
       if (Object.keys(current.plain).length === 0) {
         // `pulumi import`: no state yet, only the ID. Import is an access-key operation.
         if (!resource.importer) throw new LifecycleError({ code: "not_importable", token: resource.token });
-        const { key, notes } = await resource.importer(id, name, sources());
+        // The import's secret and every configured credential are scrubbed from its errors, as every operation's are.
+        const importer = resource.importer;
+        const { key, notes } = await guarded([{ secretAccessKey: sources().env[SECRET_ENV] }], () => importer(id, name, sources()));
         for (const note of notes) log(`warning: ${note}`);
         const inputs = Object.fromEntries(Object.entries(key.inputs).filter(([k]) => !internal.includes(k)));
         return { id: key.id, props: wrap(key.outputs, resource.secrets), inputs: wrap(inputs, resource.secrets) };

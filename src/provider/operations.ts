@@ -45,7 +45,7 @@ export function sources(): Sources {
 }
 
 /** Runs an operation; whatever it throws leaves with every known secret replaced. */
-async function guarded<T>(records: Array<Props | undefined>, run: () => Promise<T>): Promise<T> {
+export async function guarded<T>(records: Array<Props | undefined>, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

@@ -162,7 +162,13 @@ describe("native import (read with no state: no properties at all, as the engine
     try {
       await plugin.configure({ nscaleApiToken: secretWire(emu.nscaleToken) });
       const urn = urnOf("ObjectStorageAccessKey", "wrong");
-      await expect(plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urn, undefined)).rejects.toThrow(/secret/i);
+      const refused = await plugin.read(`nscale/${emu.endpointId}/${outside.id}`, urn, undefined).then(
+        () => expect.unreachable("the wrong secret was accepted"),
+        (e: Error) => e.message,
+      );
+      expect(refused).toMatch(/secret/i);
+      expect(refused).not.toContain("not-the-secret-at-all");
+      expect(plugin.stderr()).not.toContain("not-the-secret-at-all");
       await expect(plugin.read(outside.id, urn, undefined)).rejects.toThrow(/nscale\/<endpointId>\/<keyId> or hostup\/<accessKeyId>/);
     } finally {
       await plugin.close();
