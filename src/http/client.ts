@@ -4,7 +4,8 @@
  * this package and zod parsing of every success body. It knows nothing about what the API
  * manages: callers supply how to describe an error response and, optionally, a failed send.
  */
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { request } from "./undici";
 import type { z } from "zod";
 import { ProviderApiError, type ApiErrorDetails, thrownDetails } from "../errors";
 import { USER_AGENT } from "../version";

@@ -4,7 +4,8 @@
  * inside undici's own `interceptors.retry` driven by our decider. Anything sent through it, JSON
  * API calls and signed S3 requests alike, is paced and retried by the same rules.
  */
-import { Agent, interceptors, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { Agent, interceptors } from "./undici";
 import { defaultRetryPolicy } from "./retry";
 import { defaultTimeouts } from "./timeouts";
 import { hostPacer, hostPacing, type HostPacer } from "./pacing";

@@ -4,9 +4,9 @@
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { request } from "undici";
 import { ProviderApiError, thrownDetails } from "../errors";
 import type { Dispatcher } from "undici";
+import { request } from "../http/undici";
 import { sharedDispatcher } from "../http/dispatcher";
 import { retryPolicyWithBudget } from "../http/retry";
 import { defaultTimeouts, type HttpTimeouts } from "../http/timeouts";
