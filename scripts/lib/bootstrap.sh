@@ -48,26 +48,11 @@ osk_prepare() {
     osk_phase build "FAILED: npm run build (output above)"
     return 1
   fi
-  # tsc never deletes: output of a source file that was moved or removed would stay in dist/ and be
-  # packed and loadable. Remove what no longer has a source (only such orphans; never a rebuild).
-  local stale
-  stale="$(node -e '
-    const fs = require("fs"), path = require("path");
-    const out = [];
-    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else {
-        const rel = path.relative("dist", p).replace(/\.(d\.ts|js)(\.map)?$/, "");
-        if (rel !== path.relative("dist", p) && !fs.existsSync(path.join("src", rel + ".ts"))) { fs.rmSync(p); out.push(p); }
-      }
-    } };
-    if (fs.existsSync("dist")) walk("dist");
-    console.log(out.length);
-  ' 2>/dev/null || echo 0)"
-  local note=""
-  if [ "${stale:-0}" != 0 ]; then note="; removed $stale stale file(s) that no source produces"; fi
-  osk_phase build "tsc -> dist/ ($(osk_seconds_since "$t0"))$note"
+  # scripts/build.mjs names the stale output it removed (tsc never deletes), if any.
+  local note
+  note="$(grep -m1 '^removed ' .pulumi-local/logs/build.log | cut -d: -f1 || true)"
+  [ -z "$note" ] || note="; $note"
+  osk_phase build "tsc -> dist/, provider bundle ($(osk_seconds_since "$t0"))$note"
 }
 
 # The Pulumi CLI (scripts/ensure-pulumi): exports PATH and PULUMI_OSK_BIN, or returns 1.

@@ -44,8 +44,10 @@ function relativeSpecifiers(text: string, kind: "js" | "dts"): string[] {
     kind === "js"
       ? [/\brequire\(\s*["'](\.{1,2}\/[^"']*)["']\s*\)/g, /\bimport\(\s*["'](\.{1,2}\/[^"']*)["']\s*\)/g]
       : [/\bfrom\s+["'](\.{1,2}\/[^"']*)["']/g, /\bimport\(\s*["'](\.{1,2}\/[^"']*)["']\s*\)/g, /^\s*import\s+["'](\.{1,2}\/[^"']*)["']/gm];
+  // Block comments load nothing: a bundle keeps its dependencies' JSDoc (`@param {import('../x')}`).
+  const code = kind === "js" ? text.replace(/\/\*[\s\S]*?\*\//g, "") : text;
   const out: string[] = [];
-  for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]!);
+  for (const re of patterns) for (const m of code.matchAll(re)) out.push(m[1]!);
   return out;
 }
 

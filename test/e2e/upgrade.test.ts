@@ -6,7 +6,7 @@
  * implementation, without any program change and without rewriting `__provider`.
  *
  * Technique: `up` with the package as built; then point the consumer's
- * `node_modules/pulumi-object-storage-keys` at a copy whose dist/provider/index.js is patched to
+ * `node_modules/pulumi-object-storage-keys` at a copy whose provider entry is patched to
  * log each call to a marker file and to add `implementationVersion: "next"` to read results;
  * then `refresh` and `destroy`.
  *
@@ -57,22 +57,27 @@ let markerFile: string;
 
 const program = keysProgram(lib, () => bothCloudKeys(emu));
 
-/** Appended to the copy's dist/provider/index.js: the "next version" of the implementation. */
+/**
+ * Appended to the file the copy's "./provider" export names: the "next version" of the
+ * implementation. It replaces `module.exports` (a bundle's exports are read-only getters).
+ */
 const PATCH = `
 ;(() => {
   const fs = require("node:fs");
   const mark = (line) => fs.appendFileSync(process.env.OSK_E2E_UPGRADE_MARKER, line + "\\n");
   mark("loaded");
-  const read = exports.read;
-  const del = exports.delete;
-  exports.read = async (id, props) => {
-    mark("read " + id);
-    const r = await read(id, props);
-    return r && r.props ? { ...r, props: { ...r.props, implementationVersion: "next" } } : r;
-  };
-  exports.delete = async (id, props) => {
-    mark("delete " + id);
-    return del(id, props);
+  const current = module.exports;
+  module.exports = {
+    ...current,
+    async read(id, props) {
+      mark("read " + id);
+      const r = await current.read(id, props);
+      return r && r.props ? { ...r, props: { ...r.props, implementationVersion: "next" } } : r;
+    },
+    async delete(id, props) {
+      mark("delete " + id);
+      return current.delete(id, props);
+    },
   };
 })();
 `;
@@ -83,7 +88,8 @@ async function makeNextPackage(dir: string): Promise<void> {
   await fs.copyFile(path.join(REPO_ROOT, "package.json"), path.join(dir, "package.json"));
   await fs.cp(path.join(REPO_ROOT, "dist"), path.join(dir, "dist"), { recursive: true });
   await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
-  await fs.appendFile(path.join(dir, "dist", "provider", "index.js"), PATCH);
+  const pkg = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8")) as { exports: Record<string, { default: string }> };
+  await fs.appendFile(path.join(dir, pkg.exports["./provider"]!.default), PATCH);
 }
 
 async function linkPackage(target: string): Promise<void> {
