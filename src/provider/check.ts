@@ -118,6 +118,23 @@ export function toFailures(
   return failures.filter((f) => (seen.has(f.property) ? false : (seen.add(f.property), true)));
 }
 
+const optionalVariants = new WeakMap<ObjectSchema, Map<string, ObjectSchema>>();
+
+/**
+ * `schema` with `fields` optional, built once per schema and set of fields: zod compiles a parser
+ * for each new object schema on its first parse, so one built per `check` cost every key its own
+ * compiled code (~28 MiB of RSS over 1,000 checks in the engine's provider process, issue 18).
+ */
+function withOptional(schema: ObjectSchema, fields: string[]): ObjectSchema {
+  if (fields.length === 0) return schema;
+  const key = [...fields].sort().join("\n");
+  let variants = optionalVariants.get(schema);
+  if (!variants) optionalVariants.set(schema, (variants = new Map()));
+  let variant = variants.get(key);
+  if (!variant) variants.set(key, (variant = schema.partial(Object.fromEntries(fields.map((k) => [k, true as const])))));
+  return variant;
+}
+
 /** Validates with values still unknown set aside; returns the parsed inputs with them put back. */
 export function parseKnown(
   schema: ObjectSchema,
@@ -128,8 +145,7 @@ export function parseKnown(
   const isField = (k: string) => Object.hasOwn(schema.shape, k);
   const unknown = Object.fromEntries(Object.entries(input).filter(([k, v]) => isField(k) && containsUnknown(v)));
   const known = Object.fromEntries(Object.entries(input).filter(([k]) => !Object.hasOwn(unknown, k)));
-  const mask = Object.fromEntries(Object.keys(unknown).map((k) => [k, true as const]));
-  const parsed = schema.partial(mask).safeParse(known);
+  const parsed = withOptional(schema, Object.keys(unknown)).safeParse(known);
   return Object.assign(parsed.success ? { ...parsed, data: { ...parsed.data, ...unknown } } : parsed, { unknown });
 }
 
