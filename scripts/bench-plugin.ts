@@ -6,7 +6,7 @@
  *      printing its port, as npm installs it (bin/ over dist/) and as the bundled tarball ships it
  *      (one esbuild file), next to a no-op plugin serving the same schema. Median of --starts.
  *   2. N keys from a Pulumi YAML program, `pulumi up` then `pulumi destroy`, per cloud, against the
- *      embedded emulator (Nscale keys provisioned at once): A = the bundled plugin, B = a no-op
+ *      emulator in a process of its own (Nscale keys provisioned at once): A = the bundled plugin, B = a no-op
  *      plugin with the same schema whose create returns the same outputs (secrets wrapped) without
  *      any I/O: the engine's and YAML's floor for this state shape. Alternating A B A B for
  *      --rounds; printed: median seconds, the ratio A/B, and the plugin process's peak RSS
@@ -22,9 +22,9 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 
-import { startEmulator, type Emulator } from "pulumi-object-storage-keys/emulator";
 import { makeTempDir, prepareLocalBackend, REPO_ROOT, requireEngine, runWithEngine, type Engine } from "./lib/local-stack";
 import { median, withRssSampling } from "./lib/proc-rss";
+import { startEmulatorProcess, type EmulatorProcess } from "./lib/emulator-process";
 
 const EXE = "pulumi-resource-object-storage-keys";
 type Cloud = "nscale" | "hostup";
@@ -66,7 +66,7 @@ function timeToListening(exe: string): Promise<number> {
   });
 }
 
-function program(cloud: Cloud, n: number, pluginDir: string, emu: Emulator): string {
+function program(cloud: Cloud, n: number, pluginDir: string, emu: Pick<EmulatorProcess, "endpointId">): string {
   const lines = [
     "name: bench-plugin",
     "runtime: yaml",
@@ -134,7 +134,8 @@ async function main(): Promise<void> {
       listening[label] = median(ms);
     }
 
-    const emu = await startEmulator({ nscale: { createStatus: "provisioned", pollsUntilDeleted: 0 }, hostup: { seedKeys: 1 } });
+    // In a process of its own, as a real API is: its CPU is not the plugin's or the engine's.
+    const emu = await startEmulatorProcess(REPO_ROOT, { nscale: { createStatus: "provisioned", pollsUntilDeleted: 0 }, hostup: { seedKeys: 1 } });
     const samples: Sample[] = [];
     try {
       for (let round = 0; round < rounds; round++) {
