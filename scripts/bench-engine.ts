@@ -166,7 +166,7 @@ function parseOptions(argv: string[]): Options {
 
 type KeyClass = new (name: string, args: never) => pulumi.CustomResource;
 
-/** A built package's resource class and emulator, by path (this checkout's, or another build's). */
+/** A built package's resource class, by path (this checkout's, or another build's); its emulator runs in a process of its own. */
 async function loadPackage(dir: string): Promise<{ name: string; version: string; ObjectStorageAccessKey: KeyClass }> {
   for (const entry of ["dist/index.js", "dist/emulator/index.js"]) {
     if (!(await fs.stat(path.join(dir, entry)).catch(() => undefined))) throw new Error(`${path.join(dir, entry)} is missing: build that package first`);

@@ -13,13 +13,12 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
 
 const { PROVIDER_BUNDLE, bundleProvider } = await import("./bundle-provider.mjs");
-const bundleOutputs = new Set([PROVIDER_BUNDLE, `${PROVIDER_BUNDLE}.map`]);
 const stale = [];
 const walk = (dir) => {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p);
-    else if (!bundleOutputs.has(p)) {
+    else if (p !== PROVIDER_BUNDLE) {
       const rel = relative(dist, p);
       const stem = rel.replace(/\.(d\.ts|js)(\.map)?$/, "");
       if (stem !== rel && !existsSync(join(root, "src", `${stem}.ts`))) {

@@ -37,7 +37,7 @@ const MiB = 2 ** 20;
 const SELF = "pulumi-object-storage-keys";
 
 /** Where a frame's code lives: a package name, this package, Node, or V8's own pseudo-frames. */
-export function placeOf(frame: CallFrame): string {
+function placeOf(frame: CallFrame): string {
   if (frame.url === "") return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
   if (frame.url.startsWith("node:")) return "node";
   const pkgs = [...frame.url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1]!);

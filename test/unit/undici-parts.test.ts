@@ -52,5 +52,22 @@ describe("undici parts", () => {
       expect(ours).toEqual(await send(undici.request));
       expect(ours.seen?.url).toBe(suffix === "" ? "/" : suffix);
     });
+
+    it.each([
+      ["a URL that is not HTTP", "ftp://127.0.0.1/keys"],
+      ["a relative URL", "/keys"],
+    ])("refuses %s as undici's own request does", async (_label, url) => {
+      const refusal = async (fn: typeof request | typeof undici.request) => {
+        try {
+          await fn(url, { method: "GET", dispatcher: agent });
+          return "sent";
+        } catch (err) {
+          return { name: (err as Error).name, code: (err as { code?: string }).code, message: (err as Error).message };
+        }
+      };
+      const ours = await refusal(request);
+      expect(ours).not.toBe("sent");
+      expect(ours).toEqual(await refusal(undici.request));
+    });
   });
 });
